@@ -1,0 +1,326 @@
+"""Search as a library: the CLI and the web only format what :func:`search` returns.
+
+A cable search runs the compiled query on the ``cables`` index (top hits + exact count), counts
+facets over *every* matching cable with tantivy aggregations on fast columns, and picks each hit's
+snippet with one more query on the ``paragraphs`` index restricted to the hits' cable keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import tantivy
+
+from cabledesk import textnorm
+from cabledesk.errors import QueryError
+from cabledesk.query import Keyword, Node, Text, compile_query, parse, positive_leaves
+from cabledesk.store.index import FACET_FIELDS, CableIndex, cable_hash
+
+Sort = Literal["relevance", "date", "-date"]
+SNIPPET_CHARS = 300
+PARAGRAPH_CHARS = 1500
+FACET_TOP = 50  # values returned per facet (each count is exact)
+_SEGMENT_TERMS = 65_000  # per-segment terms collected: above any facet's distinct values -> exact counts
+_WS = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """One page of hits, the true total, and facet counts over every match."""
+
+    query: str
+    total: int
+    hits: list[dict[str, Any]]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    offset: int = 0
+    limit: int = 20
+    sort: str = "relevance"
+    parsed: str = ""  # the query as understood, e.g. '("zero sum" competition)'
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``cabledesk search --json`` and ``/api/search``."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "hits": self.hits,
+            "facets": self.facets,
+            "offset": self.offset,
+            "limit": self.limit,
+            "sort": self.sort,
+        }
+
+
+def search(
+    index: CableIndex,
+    query: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    sort: Sort = "relevance",
+    paragraphs: bool = False,
+    facets: bool = True,
+) -> SearchResult:
+    """Run a query-language search; raises QueryError (never an engine error) when it is malformed."""
+    if sort not in ("relevance", "date", "-date"):
+        raise QueryError(f"unknown sort '{sort}'", 0, "use relevance, date or -date")
+    if limit < 0 or offset < 0:
+        raise QueryError("limit and offset must be zero or more", 0, "e.g. --limit 20 --offset 40")
+    ast = parse(query)
+    kind = "paragraphs" if paragraphs else "cables"
+    try:
+        tq = compile_query(ast, index.schema)
+        searcher = index.searcher(kind)
+        found, total = _run(searcher, tq, limit, offset, sort)
+        if paragraphs:
+            hits = _paragraph_hits(searcher, found, ast, sort)
+        else:
+            hits = _cable_hits(index, searcher, found, ast, sort)
+        counts = _facets(searcher, tq) if facets else {}
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # ValueError, OSError, and pyo3 PanicException (a BaseException)
+        raise QueryError(f"the search engine rejected the query: {exc}", 0, "simplify the query") from exc
+    return SearchResult(query, total, hits, counts, offset, limit, sort, str(ast))
+
+
+def _run(
+    searcher: tantivy.Searcher, tq: tantivy.Query, limit: int, offset: int, sort: Sort
+) -> tuple[list[Any], int]:
+    """(hits, total): top ``limit`` after ``offset`` by score or by created time, and the exact count."""
+    if limit == 0:  # tantivy's top-k collector panics on 0: count only
+        return [], int(getattr(searcher.search(tq, 1, count=True), "count", 0) or 0)
+    if sort == "relevance":
+        res = searcher.search(tq, limit, count=True, offset=offset)
+    else:
+        order = tantivy.Order.Asc if sort == "date" else tantivy.Order.Desc
+        res = searcher.search(tq, limit, count=True, offset=offset, order_by_field="ts", order=order)
+    return list(res.hits), int(getattr(res, "count", 0) or 0)
+
+
+def _first(doc: dict[str, list[Any]], name: str) -> Any:
+    values = doc.get(name)
+    return values[0] if values else None
+
+
+def _cable_hits(
+    index: CableIndex, searcher: tantivy.Searcher, found: list[Any], ast: Node, sort: Sort
+) -> list[dict[str, Any]]:
+    hits = []
+    for score, addr in found:
+        d = searcher.doc(addr).to_dict()
+        hits.append(
+            {
+                "id": _first(d, "id"),
+                "subject": _first(d, "subject"),
+                "created": _first(d, "created"),
+                "origin": _first(d, "origin_f"),
+                "classification": _first(d, "label") or _first(d, "class"),
+                "score": round(float(score), 4) if sort == "relevance" else None,
+                "snippet": None,
+            }
+        )
+    if hits:
+        snippets = _snippets(index, [h["id"] for h in hits], ast)
+        for h in hits:
+            h["snippet"] = snippets.get(h["id"])
+    return hits
+
+
+def _snippets(index: CableIndex, ids: list[str], ast: Node) -> dict[str, dict[str, Any]]:
+    """Best matching paragraph of each cable: one paragraphs query, then first paragraphs as fallback."""
+    schema, Q, Occ = index.schema, tantivy.Query, tantivy.Occur
+    searcher = index.searcher("paragraphs")
+    keys = {cable_hash(i): i for i in ids}
+    leaves = [lf for lf in positive_leaves(ast) if _paragraph_leaf(lf)]
+    chosen: dict[int, Any] = {}
+    if leaves:
+        q = Q.boolean_query(
+            [
+                (Occ.Must, Q.term_set_query(schema, "cid", list(keys))),
+                (Occ.Must, Q.boolean_query([(Occ.Should, compile_query(lf, schema)) for lf in leaves])),
+            ]
+        )
+        res = searcher.search(q, max(100, 20 * len(ids)), count=False)
+        addrs = [a for _, a in res.hits]
+        for key, addr in zip(searcher.fast_field_values("cid", addrs), addrs, strict=True):
+            chosen.setdefault(int(key or 0), addr)
+    missing = [k for k in keys if k not in chosen]
+    if missing:
+        q = Q.boolean_query(
+            [
+                (Occ.Must, Q.term_set_query(schema, "cid", missing)),
+                (Occ.Must, Q.term_query(schema, "pos", 0)),
+            ]
+        )
+        res = searcher.search(q, len(missing), count=False)
+        addrs = [a for _, a in res.hits]
+        for key, addr in zip(searcher.fast_field_values("cid", addrs), addrs, strict=True):
+            chosen.setdefault(int(key or 0), addr)
+    out: dict[str, dict[str, Any]] = {}
+    for key, addr in chosen.items():
+        d = searcher.doc(addr).to_dict()
+        text, spans = _trim(_WS.sub(" ", _first(d, "text") or "").strip(), leaves, SNIPPET_CHARS)
+        out[keys[key]] = {
+            "paragraph": _first(d, "n"),
+            "marking": _first(d, "pmark"),
+            "text": text,
+            "highlights": spans,
+        }
+    return out
+
+
+def _paragraph_leaf(leaf: Text | Keyword) -> bool:
+    """Leaves that say something about a paragraph: body words and portion markings."""
+    return (isinstance(leaf, Text) and leaf.field == "text") or (
+        isinstance(leaf, Keyword) and leaf.field == "marking"
+    )
+
+
+def _paragraph_hits(
+    searcher: tantivy.Searcher, found: list[Any], ast: Node, sort: Sort
+) -> list[dict[str, Any]]:
+    leaves = [lf for lf in positive_leaves(ast) if _paragraph_leaf(lf)]
+    hits = []
+    for score, addr in found:
+        d = searcher.doc(addr).to_dict()
+        text, spans = _trim(_WS.sub(" ", _first(d, "text") or "").strip(), leaves, PARAGRAPH_CHARS)
+        hits.append(
+            {
+                "id": _first(d, "id"),
+                "paragraph": _first(d, "n"),
+                "marking": _first(d, "pmark"),
+                "text": text,
+                "highlights": spans,
+                "score": round(float(score), 4) if sort == "relevance" else None,
+                "subject": _first(d, "subject"),
+                "created": _first(d, "created"),
+                "origin": _first(d, "origin_f"),
+                "classification": _first(d, "label") or _first(d, "class"),
+            }
+        )
+    return hits
+
+
+def highlight(text: str, leaves: Iterable[Text | Keyword]) -> list[list[int]]:
+    """[start, end) spans of ``text`` matching the query's words, phrases (as a whole) and prefixes."""
+    toks = textnorm.spans(text)
+    terms = [t.term for t in toks]
+    marks: list[tuple[int, int]] = []
+    for leaf in leaves:
+        if not isinstance(leaf, Text):
+            continue
+        words, n = leaf.terms, len(leaf.terms)
+        if n > 1 and leaf.slop == 0:
+            for i in range(len(terms) - n + 1):
+                if terms[i : i + n - 1] == list(words[:-1]) and _hit(
+                    terms[i + n - 1], words[-1], leaf.prefix
+                ):
+                    marks.append((toks[i].start, toks[i + n - 1].end))
+            continue
+        for j, w in enumerate(words):
+            pre = leaf.prefix and j == n - 1
+            marks.extend((t.start, t.end) for t in toks if _hit(t.term, w, pre))
+    merged: list[list[int]] = []
+    for s, e in sorted(marks):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return merged
+
+
+def _hit(term: str, word: str, prefix: bool) -> bool:
+    return term.startswith(word) if prefix else term == word
+
+
+def _trim(text: str, leaves: list[Text | Keyword], width: int) -> tuple[str, list[list[int]]]:
+    """Cut ``text`` to about ``width`` characters around the first match, then highlight the cut.
+
+    The focus is found with one regex over a cheaply folded copy (same length as ``text``), so long
+    paragraphs are never tokenised whole; the engine's analyzer then highlights only the window.
+    """
+    if len(text) <= width:
+        return text, highlight(text, leaves)
+    m = _focus_pattern(leaves).search(text.lower().translate(_FOLD1)) if leaves else None
+    focus = m.start() if m else 0
+    start = max(0, focus - width // 4)
+    if start:
+        sp = text.rfind(" ", max(0, start - 20), start)
+        start = sp + 1 if sp >= 0 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        sp = text.find(" ", end, end + 20)
+        end = sp if sp >= 0 else end
+    head, tail = ("… " if start else ""), (" …" if end < len(text) else "")
+    spans = highlight(text[start:end], leaves)
+    return head + text[start:end] + tail, [[s + len(head), e + len(head)] for s, e in spans]
+
+
+# One-to-one folding of accented Latin letters: keeps offsets, good enough to locate a match.
+_FOLD1 = str.maketrans(
+    "àáâãäåçèéêëìíîïñòóôõöøùúûüýÿāăąćčďēėęěğīįıķłńňōőœřśşšţťūůűųźżž",
+    "aaaaaaceeeeiiiinoooooouuuuyyaaaccdeeeegiiiklnnooorsssttuuuuzzz",
+)
+
+
+def _focus_pattern(leaves: list[Text | Keyword]) -> re.Pattern[str]:
+    alts = []
+    for leaf in leaves:
+        if isinstance(leaf, Text):
+            alt = r"\W+".join(re.escape(t) for t in leaf.terms)
+            alts.append(r"\b" + alt + ("" if leaf.prefix else r"\b"))
+    return re.compile("|".join(alts) or r"(?!)")
+
+
+def _facets(searcher: tantivy.Searcher, tq: tantivy.Query) -> dict[str, dict[str, int]]:
+    """Exact counts over every matching document, top FACET_TOP values per facet."""
+    spec = {
+        name: {"terms": {"field": fld, "size": FACET_TOP, "segment_size": _SEGMENT_TERMS}}
+        for name, fld in FACET_FIELDS.items()
+    }
+    agg = searcher.aggregate(tq, spec)
+    out: dict[str, dict[str, int]] = {}
+    for name in FACET_FIELDS:
+        buckets = agg.get(name, {}).get("buckets", [])
+        out[name] = {_key(b["key"]): int(b["doc_count"]) for b in buckets}
+    return out
+
+
+def _key(k: Any) -> str:
+    return str(int(k)) if isinstance(k, float | int) else str(k)
+
+
+def matching_ids(index: CableIndex, query: str) -> list[str]:
+    """Every cable id matching ``query``, sorted (for export): no snippets, no facets, one pass."""
+    ast = parse(query)
+    try:
+        tq = compile_query(ast, index.schema)
+        searcher = index.searcher()
+        n = searcher.num_docs
+        if n == 0:
+            return []
+        agg = searcher.aggregate(
+            tq, {"ids": {"terms": {"field": "id", "size": n + 1, "segment_size": n + 1}}}
+        )
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # engine errors never leak: they become a QueryError
+        raise QueryError(f"the search engine rejected the query: {exc}", 0, "simplify the query") from exc
+    return sorted(str(b["key"]) for b in agg["ids"]["buckets"])
+
+
+def batch_search(index: CableIndex, queries: Iterable[str], top: int = 3) -> Iterator[dict[str, Any]]:
+    """One line per query (blank lines and '#' comments skipped): total and top hits, or the error."""
+    for line in queries:
+        q = line.strip()
+        if not q or q.startswith("#"):
+            continue
+        try:
+            res = search(index, q, limit=top, facets=False)
+        except QueryError as exc:
+            yield {"query": q, "error": exc.to_dict()}
+            continue
+        yield {"query": q, "total": res.total, "hits": res.hits}
