@@ -1,5 +1,6 @@
 """cabledesk: a workbench for journalists working on a leaked package of diplomatic cables."""
 
+from cabledesk.desk import Desk
 from cabledesk.errors import (
     CabledeskError,
     InputError,
@@ -19,7 +20,10 @@ from cabledesk.model import (
     Paragraph,
     RawRecord,
     Reference,
+    json_schema,
 )
+from cabledesk.readers import read_source
+from cabledesk.telegram import parse, parse_text
 
 __version__ = "0.1.0"
 
@@ -29,6 +33,7 @@ __all__ = [
     "ClassifiedBy",
     "Conflict",
     "Declassify",
+    "Desk",
     "InputError",
     "LedgerEntry",
     "NotFoundError",
@@ -41,4 +46,8 @@ __all__ = [
     "StoreError",
     "StoreWriteError",
     "__version__",
+    "json_schema",
+    "parse",
+    "parse_text",
+    "read_source",
 ]

@@ -74,7 +74,7 @@ class RateColumn(ProgressColumn):
             return Text("")
         items = task.fields.get("items", 0)
         mb = task.fields.get("mb", 0.0)
-        return Text(f"{items / elapsed:,.0f} items/s  {mb / elapsed:,.1f} MB/s  {items:,} items", style="cyan")
+        return Text(f"{items:,} items  {items / elapsed:,.0f}/s  {mb / elapsed:,.1f} MB/s", style="cyan")
 
 
 def _ingest_with_progress(desk: Desk, sources: list[Path], quiet: bool) -> IngestSummary:
@@ -82,7 +82,7 @@ def _ingest_with_progress(desk: Desk, sources: list[Path], quiet: bool) -> Inges
     if quiet:
         return desk.ingest(sources)
     with Progress(
-        TextColumn("[bold]Ingesting"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("[bold]Ingesting"), BarColumn(bar_width=30), TextColumn("{task.percentage:>3.0f}%"),
         RateColumn(), TimeRemainingColumn(), console=render.console(stderr=True), transient=False,
     ) as bar:
         task = bar.add_task("ingest", total=total or None, items=0, mb=0.0)
@@ -341,6 +341,11 @@ def demo(
         con.print(f"  [cyan]{cmd}[/]")
     if serve_after:
         serve(db=db, host="127.0.0.1", port=port, as_json=False)
+
+
+# --- EXTENSIONS: each feature module adds its commands here, one import and one call per line. ---
+# (Kept in modules of their own so this file stays a thin, short layer.)
+# --- END EXTENSIONS ---
 
 
 def main() -> None:

@@ -11,22 +11,20 @@ import re
 from datetime import datetime, timedelta
 
 from cabledesk.errors import ParseError
-from cabledesk.model import Cable, Conflict, Paragraph, RawRecord, Reference
+from cabledesk.model import Cable, Conflict, RawRecord, Reference
 from cabledesk.origins import origin_from_fm, origin_from_post, post_code
 from cabledesk.telegram_body import (
-    PARA_START,
     BodyHeader,
     class_line,
-    is_marking,
     label_for,
     parse_body_header,
-    parse_classified_by,
     parse_declassify,
     parse_label,
     parse_subject,
-    parse_tags,
 )
+from cabledesk.telegram_fields import parse_classified_by, parse_tags
 from cabledesk.telegram_header import Routing, parse_routing, split_text
+from cabledesk.telegram_paragraphs import clean_tail, paragraphs, pre_clean, take_signer
 
 try:
     from cabledesk.refline import parse_ref_items
@@ -40,58 +38,6 @@ except ImportError:  # pragma: no cover - refline.py is written by another engin
 __all__ = ["parse", "parse_text"]
 
 _ID = re.compile(r"^(?P<yy>\d{2})(?P<post>[A-Z]+?)(?P<serial>\d+)$")
-_SECTION_BREAK = re.compile(
-    r"^\s*[A-Za-z][A-Za-z .'\-]*\s+\d{5,9}\s+\d{1,3}(?:\.\d+)?\s+OF\s+\d{1,3}\s*$", re.I
-)
-_PAGE_PREFIX = re.compile(r"^\s*PAGE\s+\d+\s+[A-Z][A-Z .]*?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z\s*")
-_LONE_CLASS = re.compile(
-    r"^\s*(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|TOP SECRET|LIMITED OFFICIAL USE)(?P<cav>//[A-Z/ ]+)?\s*$"
-)
-_RULE = re.compile(r"^\s*[-=_*~]{3,}[-=_*~\s]*$")
-_TRAILER = re.compile(
-    r"^\s*(?:NNNN|BT|#|>|END\s+OF\s+TEXT\.?|END\s+CABLE\s+TEXT\.?|SIPDIS|NOFORN|\d{4}[A-Z]{3,}\d+\s+-\s+.*|"
-    r"[*]{5,}.*|.*https?://\S+.*|.*\bwww\.\S+.*|.*Classified Website.*|X{6,}|[A-Z .,'\-]{0,40}\.\.\.|"
-    r"Declassified/Released.*|Systematic Review.*|SELECT \* FROM.*|"
-    r"(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|TOP SECRET)(?://[A-Z/ ]+)?)\s*$",
-    re.I,
-)
-_NAME_LINE = re.compile(r"^\s*(?P<n>[A-Z][A-Za-z'’\-]+(?:\s+[A-Z][A-Za-z'’\-]+){0,2})\s*\.?\s*$")
-_GLUED = re.compile(
-    r"(?<=[.!?\"”’)\]*])\s+(?P<n>[A-Z][A-Z'’\-]{2,}(?:\s+[A-Z][A-Z'’\-]{2,})?|[A-Z][a-z]+(?:[A-Z][a-z]+)?)\s*$"
-)
-_TRAILING_DATE = re.compile(r"\s+\d{4}-\d{2}-\d{2}\s*$")
-_NOT_NAMES = {
-    "END",
-    "COMMENT",
-    "SUMMARY",
-    "SIPDIS",
-    "NOFORN",
-    "NNNN",
-    "BT",
-    "TEXT",
-    "NOTE",
-    "ACTION",
-    "THANKS",
-    "REGARDS",
-    "SENSITIVE",
-    "UNCLASSIFIED",
-    "CONFIDENTIAL",
-    "SECRET",
-    "SUBJECT",
-    "TAGS",
-    "REF",
-    "STATE",
-    "DRAFTED",
-    "APPROVED",
-    "CLEARED",
-    "BACKGROUND",
-    "CONCLUSION",
-    "ENDS",
-    "END COMMENT",
-    "END SUMMARY",
-}
-_PORTION = re.compile(r"^\s*\((?P<m>[^()\n]{1,40})\)\s*")
-_SUBITEM = re.compile(r"^\s*(?:[A-Z]\.|\(?[a-z0-9]{1,2}\)|\(?[A-Z]\)|--?|[*\u2022])\s+\S")
 
 
 def parse(record: RawRecord) -> Cable:
@@ -114,7 +60,8 @@ def parse_text(text: str, meta: dict[str, str] | None = None) -> Cable:
 def _build(header: str, body: str, meta: dict[str, str], raw_body: str, raw_header: str | None) -> Cable:
     """Fill a Cable from routing header, body header and paragraphs; merge metadata last."""
     header_lines = header.split("\n") if header else []
-    body_lines = _pre_clean(body.split("\n"))
+    raw_lines = body.split("\n")
+    body_lines = pre_clean(raw_lines, _first_post(raw_lines))
     routing = parse_routing(header_lines)
     bh = parse_body_header(body_lines)
     if bh.class_line is None and not bh.subject:
@@ -131,15 +78,18 @@ def _build(header: str, body: str, meta: dict[str, str], raw_body: str, raw_head
     text_created = routing.dtg_time or routing.date_line
     text_level = bh.class_line.level if bh.class_line else routing.znc_level
     if bh.class_line and bh.class_line.damaged:
-        conflicts.append(
-            Conflict("classification", None, text_level, "damaged classification line recovered")
-        )
+        # a repair, not a disagreement: "classification" stays reserved for page-vs-telegram conflicts
+        written = body_lines[bh.class_at].strip() if bh.class_at is not None else None
+        note = f"damaged classification line read as {text_level}"
+        conflicts.append(Conflict("classification_line", None, written, note))
     text_caveats = list(bh.caveats)
     text_origin = origin_from_fm(routing.from_) if routing.from_ else None
     cl_post = bh.class_line.post if bh.class_line else None
     if text_origin is None and cl_post:
         text_origin = origin_from_post(cl_post)
-    text_id = _text_id(bh, routing, text_created)
+    foreign = bool(routing.from_ and cl_post and not _same_post(cl_post, routing.from_))
+    id_year, year_note = _body_year(bh, body_lines, text_created, foreign)
+    text_id = _text_id(bh, routing, id_year)
 
     cable_id = (meta.get("id") or "").strip() or text_id
     if not cable_id:
@@ -159,7 +109,8 @@ def _build(header: str, body: str, meta: dict[str, str], raw_body: str, raw_head
     cable.created = meta_created or text_created
     cable.released = _iso_dt(meta.get("released"))
     if meta.get("id") and text_id and _norm_id(meta["id"]) != text_id:
-        conflicts.append(Conflict("id", meta["id"], text_id, "the telegram text names another cable"))
+        note = "the telegram text names another cable" + year_note
+        conflicts.append(Conflict("id", meta["id"], text_id, note))
     if meta_created and text_created and abs(meta_created - text_created) > timedelta(hours=25):
         conflicts.append(
             Conflict(
@@ -185,7 +136,7 @@ def _build(header: str, body: str, meta: dict[str, str], raw_body: str, raw_head
     cable.origin = meta_origin or text_origin
     if meta_origin and text_origin and meta_origin != text_origin:
         conflicts.append(Conflict("origin", meta_origin, text_origin, "the telegram names another post"))
-    if routing.from_ and cl_post and not _same_post(cl_post, routing.from_):
+    if foreign and cl_post:
         conflicts.append(
             Conflict(
                 "origin",
@@ -215,9 +166,9 @@ def _build(header: str, body: str, meta: dict[str, str], raw_body: str, raw_head
         ]
 
     # ---- paragraphs and signer
-    tail = _clean_lines(body_lines[bh.end :], bh)
-    cable.signer = _take_signer(tail)
-    cable.paragraphs = _paragraphs(tail)
+    tail = clean_tail([*bh.spill, *body_lines[bh.end :]], bh)
+    cable.signer = take_signer(tail)
+    cable.paragraphs = paragraphs(tail)
     if cable.classified_by is None and cable.paragraphs:
         m = re.match(
             r"^\s*(?:Classified\s+by|CLASSIFIED\s+BY)\b\s*:?\s*(.*)$", cable.paragraphs[0].text, re.S
@@ -243,11 +194,43 @@ def _fill_routing(r: Routing, extra: Routing) -> None:
         r.to, r.info = extra.to, extra.info
 
 
-def _text_id(bh: BodyHeader, routing: Routing, created: datetime | None) -> str | None:
+def _first_post(lines: list[str]) -> str | None:
+    """The classification line's post, read before the clean-up (it spots inline section breaks)."""
+    for line in lines[:120]:
+        cl = class_line(line) if line.strip() else None
+        if cl is not None:
+            return cl.post
+    return None
+
+
+_YEAR = re.compile(r"\b(19[4-9]\d|20[0-4]\d)\b")
+
+
+def _body_year(
+    bh: BodyHeader, lines: list[str], created: datetime | None, foreign: bool
+) -> tuple[int | None, str]:
+    """Year for the text's own id, and a note when it is not the date-time group's year.
+
+    When the body is another post's cable (88BAGHDAD28: FM BAGHDAD, body 'S e c r e t state 068250')
+    the header's date does not date the body. It is kept unless the body names a later year, which a
+    text cannot do before it is written ('as of mid-May 2009' in a cable dated 1988); then the latest
+    year the body names is the best year for its id, and the conflict says so.
+    """
+    year = created.year if created else None
+    if not foreign or year is None:
+        return year, ""
+    later = [int(y) for line in lines[bh.end :] for y in _YEAR.findall(line) if int(y) > year]
+    if not later:
+        return year, ""
+    best = max(later)
+    return best, f" (year {best}: the latest year the body names; its header is dated {year})"
+
+
+def _text_id(bh: BodyHeader, routing: Routing, year: int | None) -> str | None:
     """The reference id the text itself gives: class-line post + serial, else DE serial + FM post."""
-    if created is None:
+    if year is None:
         return None
-    yy = f"{created.year % 100:02d}"
+    yy = f"{year % 100:02d}"
     cl = bh.class_line
     if cl and cl.post and cl.serial and cl.serial.strip("0"):
         code = post_code(cl.post)
@@ -284,134 +267,3 @@ def _iso_dt(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value.strip().replace(" ", "T"))
     except ValueError:
         return None
-
-
-# --------------------------------------------------------------------------------- paragraphs
-def _pre_clean(lines: list[str]) -> list[str]:
-    """Drop section breaks, page headers and bare classification words, rejoining sentences."""
-    out: list[str] = []
-    for line in lines:
-        if len(line) < 100:  # break lines are short; long prose lines skip the regexes
-            if _SECTION_BREAK.match(line):
-                continue
-            m = _LONE_CLASS.match(line)
-            if m and not m.group("cav"):
-                continue
-            if "PAGE" in line:
-                m = _PAGE_PREFIX.match(line)
-                if m:
-                    line = line[m.end() :]
-                    if not line.strip():
-                        continue
-        out.append(line)
-    return out
-
-
-def _clean_lines(lines: list[str], bh: BodyHeader) -> list[str]:
-    """Past the header: also drop repeated classification lines ('SECTION 02 OF 05 ...')."""
-    main = bh.class_line
-    post = main.post if main and main.post else None
-    out: list[str] = []
-    for line in lines:
-        if len(line) < 160:
-            if _LONE_CLASS.match(line):
-                continue
-            up = line.upper()
-            if "SECTION" in up or (post and post in up):
-                cl = class_line(line)
-                if cl is not None and (cl.section or (main and cl.post == post and cl.serial == main.serial)):
-                    continue
-        out.append(line.rstrip())
-    return out
-
-
-def _take_signer(lines: list[str]) -> str | None:
-    """Remove trailers and the signature from the end of ``lines``; return the signer."""
-    while lines and (not lines[-1].strip() or _TRAILER.match(lines[-1])):
-        lines.pop()
-    if not lines:
-        return None
-    last = _TRAILING_DATE.sub("", lines[-1])
-    m = _NAME_LINE.match(last)
-    if (
-        m
-        and m.group("n").upper() not in _NOT_NAMES
-        and not any(w in _NOT_NAMES for w in m.group("n").upper().split())
-    ):
-        if not PARA_START.match(last):
-            lines.pop()
-            while lines and (not lines[-1].strip() or _TRAILER.match(lines[-1])):
-                lines.pop()
-            return " ".join(m.group("n").split())
-    m = _GLUED.search(last)
-    if m:
-        name = m.group("n")
-        words = name.upper().split()
-        if not any(w in _NOT_NAMES for w in words) and len(last) > len(name) + 10:
-            lines[-1] = last[: m.start()].rstrip()
-            return " ".join(name.split())
-    return None
-
-
-def _paragraphs(lines: list[str]) -> list[Paragraph]:
-    """Numbered paragraphs (with portion marks); text before paragraph 1 becomes n=None paragraphs."""
-    starts: list[tuple[int, int]] = []
-    prev: int | None = None
-    for i, line in enumerate(lines):
-        m = PARA_START.match(line)
-        if not m:
-            continue
-        n = int(m.group("n"))
-        marked = bool(m.group("mark")) and is_marking(m.group("mark")[1:-1])
-        if (prev is None and (n <= 3 or marked)) or (
-            prev is not None and prev < n <= prev + (5 if marked else 2)
-        ):
-            starts.append((i, n))
-            prev = n
-    paras: list[Paragraph] = []
-    first = starts[0][0] if starts else len(lines)
-    for block in _blocks(lines[:first]):
-        marking, text = _split_mark(block)
-        if text:
-            paras.append(Paragraph(n=None, marking=marking, text=text))
-    for k, (i, n) in enumerate(starts):
-        end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
-        chunk = list(lines[i:end])
-        chunk[0] = PARA_START.sub("", chunk[0], count=1)
-        text = "\n\n".join(_blocks(chunk))
-        marking, text = _split_mark(text)
-        paras.append(Paragraph(n=n, marking=marking, text=text))
-    return paras
-
-
-def _split_mark(text: str) -> tuple[str | None, str]:
-    m = _PORTION.match(text)
-    if m and is_marking(m.group("m")):
-        return m.group("m").strip().upper(), text[m.end() :].strip()
-    return None, text.strip()
-
-
-def _blocks(lines: list[str]) -> list[str]:
-    """Blank-line separated blocks, hard wraps joined by spaces, underlined headings dropped."""
-    blocks: list[list[str]] = [[]]
-    for line in lines:
-        if not line.strip():
-            if blocks[-1]:
-                blocks.append([])
-            continue
-        if _RULE.match(line):
-            # an underline: the short line above it was a heading, not paragraph text
-            cur = blocks[-1]
-            if cur and len(cur[-1].strip()) <= 80:
-                cur.pop()
-            continue
-        blocks[-1].append(line.strip())
-    out: list[str] = []
-    for b in blocks:
-        if not b:
-            continue
-        text = b[0]
-        for line in b[1:]:
-            text += ("\n" if _SUBITEM.match(line) else " ") + line
-        out.append(text)
-    return out

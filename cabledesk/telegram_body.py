@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from cabledesk.model import ClassifiedBy, Declassify
+from cabledesk.model import Declassify
+from cabledesk.telegram_fields import parse_reasons, split_classified_by
 
 
 def _fuzzy(word: str) -> str:
@@ -160,64 +161,6 @@ def parse_declassify(raw: str) -> Declassify:
     return Declassify(raw=raw, date=when)
 
 
-# ---------------------------------------------------------------- TAGS
-_TAG_ITEM = re.compile(r"\([^()]*\)?|[^,;\s()]+(?:\([^()]*\))?")
-_CODE_TAG = re.compile(r"^[A-Za-z]{2,6}[0-9]?$")
-
-
-def parse_tags(value: str) -> list[str]:
-    """Tags in order, codes upper-cased, person tags '(CLINTON, HILLARY)' and free text kept whole."""
-    value = " ".join(value.split()).strip(" .:")
-    items: list[str] = []
-    if "," in value or ";" in value:
-        depth = 0
-        cur = ""
-        for ch in value:
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth = max(0, depth - 1)
-            if ch in ",;" and depth == 0:
-                items.append(cur)
-                cur = ""
-            else:
-                cur += ch
-        items.append(cur)
-        # a comma item holding only codes separated by spaces ("PREL PGOV") is several tags
-        split: list[str] = []
-        for it in items:
-            it = it.strip()
-            if "(" in it and not it.startswith("("):
-                # "OVIP (CLINTON, HILLARY)": a code tag, then a person tag
-                head, _, person = it.partition("(")
-                if all(_CODE_TAG.match(t) for t in head.split()):
-                    split.extend(head.split())
-                    split.append("(" + person)
-                    continue
-            toks = it.split()
-            if (
-                len(toks) > 1
-                and not it.startswith("(")
-                and all(t.isupper() and _CODE_TAG.match(t) for t in toks)
-            ):
-                split.extend(toks)
-            else:
-                split.append(it)
-        items = split
-    else:
-        items = [m.group(0) for m in _TAG_ITEM.finditer(value)]
-    out: list[str] = []
-    for it in items:
-        it = it.strip(" .")
-        if not it:
-            continue
-        if _CODE_TAG.match(it):
-            it = it.upper()
-        if it not in out:
-            out.append(it)
-    return out
-
-
 # ---------------------------------------------------------------- SUBJECT
 _SUBJECT_MARK = re.compile(r"^\s*\((?P<m>[A-Za-z]{1,4}(?:[/ \-]{1,2}[A-Za-z]+)*)\)\s*")
 
@@ -256,73 +199,6 @@ def is_marking(inner: str) -> bool:
     return bool(toks) and toks[0].upper() in _MARK_FIRST and len(inner) <= 40
 
 
-# ---------------------------------------------------------------- Classified By
-_REASON = re.compile(r"1\s*[./]\s*([45])\s*((?:[\s(),/&;:.\-]|and\b|or\b|[a-hA-H](?![A-Za-z]))*)", re.I)
-_REASON_START = re.compile(
-    r"(?:,|;|\.)?\s*(?:\bfor\s+(?:the\s+)?reasons?\b|\breasons?\b|\bfor\b\s+(?=1\s*[./]\s*[45])|\bE\.?O\.?\s*\d{5}\b|"
-    r"\bsections?\b\s*(?=1\s*[./]\s*[45])|(?=1\s*[./]\s*[45]\s*\(?\s*[a-h]))",
-    re.I,
-)
-_TITLE_WORDS = {
-    w.upper()
-    for w in (
-        "Ambassador Amb Amb. Charge Chargé d'Affaires d’Affaires d'Affaires, a.i. CDA DCM A/DCM Deputy Chief "
-        "of Mission Counselor Counsellor Consul General Director Officer Political Economic Pol Econ "
-        "PolCouns EconCouns Pol/Econ PolChief Acting Minister Assistant Secretary Section Head Senior "
-        "Advisor Adviser Attache Coordinator Principal Officer Office Deputy Manager Affairs Specialist "
-        "Classified By Polcouns Poloff Econoff PolOff EconOff and the for Regional"
-    ).split()
-}
-_NAME_TOKEN = re.compile(
-    r"^(?:[A-Z][a-zA-Z'’\-]+|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+|Mc[A-Z][a-z]+|[A-Z]{2,}[,.]?)$"
-)
-
-
-def parse_classified_by(text: str) -> ClassifiedBy:
-    """'Ambassador Carlos Pascual for reasons 1.4 (b) and (d)' -> name, title, ['1.4(b)', '1.4(d)']."""
-    text = " ".join(text.split()).strip()
-    reasons: list[str] = []
-    for m in _REASON.finditer(text):
-        for letter in re.findall(
-            r"(?<![A-Za-z])([a-hA-H])(?![A-Za-z])", re.sub(r"\b(?:and|or)\b", " ", m.group(2), flags=re.I)
-        ):
-            r = f"1.{m.group(1)}({letter.lower()})"
-            if r not in reasons:
-                reasons.append(r)
-    who = text
-    rs = _REASON_START.search(text)
-    if rs:
-        who = text[: rs.start()]
-    who = who.strip(" ,.;:-")
-    name, title = _split_name_title(who)
-    return ClassifiedBy(text=text, name=name, title=title, reasons=reasons)
-
-
-def _split_name_title(who: str) -> tuple[str | None, str | None]:
-    """Separate a person's name from the office ('DCM Gerald M. Feierstein')."""
-    if not who:
-        return None, None
-    if "," in who:
-        first, _, rest = who.partition(",")
-        toks = first.split()
-        if 2 <= len(toks) <= 4 and all(_NAME_TOKEN.match(t) and t.upper() not in _TITLE_WORDS for t in toks):
-            return first.strip(), rest.strip(" ,") or None
-    toks = who.split()
-    i = len(toks)
-    while (
-        i > 0
-        and _NAME_TOKEN.match(toks[i - 1])
-        and not (toks[i - 1].endswith(",") and i < len(toks))
-        and toks[i - 1].upper().strip(",") not in _TITLE_WORDS
-    ):
-        i -= 1
-    name = " ".join(toks[i:]).strip(" ,") or None
-    title = " ".join(toks[:i]).strip(" ,") or None
-    if name and title is None and len(toks) == 1:
-        return None, name  # a lone word is an office ("Ambassador"), not a name
-    return name, title
-
-
 # ---------------------------------------------------------------- the header region
 LABEL = re.compile(
     r"^\s*(?:\(U\)\s*)?(?:(?P<eo>(?i:E\s?\.?\s?O\.?|EO)\s*\d{4,5}\b|(?i:DECL|DNG)\s*:)"
@@ -333,10 +209,19 @@ LABEL = re.compile(
     r"|(?P<derived>DERIVED\s+FROM|Derived\s+[Ff]rom)\b\s*:?)",
 )
 INLINE_LABEL = re.compile(
-    r"(?<=\S)\s+(?=(?:E\.O\.\s?\d{5}:|Tags?:|TAGS?:|Subject:|SUBJECT:|Ref:|REF:|Classified [Bb]y\b|CLASSIFIED BY\b))"
+    r"(?<=\S)\s+(?=(?:E\.O\.\s?\d{5}:|Tags?:|TAGS?:|Subject:|SUBJECT:|Refs?:|REFS?:|REFTELS?:|Classified [Bb]y\b"
+    r"|CLASSIFIED BY\b))"
 )
 PARA_START = re.compile(r"^\s*(?P<n>\d{1,3})\s?\.(?:\s+|(?=\())(?P<mark>\([^()\n]{1,40}\))?(?=\S|$)")
 _REF_ITEM_LINE = re.compile(r"^\s*(?:\(?[A-Za-z]\)|[A-Za-z]\.|\d{2}\s+[A-Z])\s*\S")
+# text opening with a portion mark, numbered or not: "(SBU) Poloff delivered ...", "1, (C) Summary."
+_TEXT_OPENING = re.compile(r"^\s*(?:\d{1,3}\s?[.,]\s*)?\((?P<m>[^()\n]{1,40})\)\s*(?P<rest>\S.*)?$")
+# what may continue a Classified By line whose reasons are complete: "and (d).", "(C)", "1.5 (b)"
+_REASON_MORE = re.compile(r"^\s*(?:\(?\s*[a-h]\s*\)|and\b|or\b|&|,|1\s*[./:]\s*[45])", re.I)
+_PORTION_ONLY = re.compile(r"^\s*\([A-Za-z/ ]{1,10}\)")
+_REASON_LINE = re.compile(r"^\s*1\s*[./:]\s*[45]")
+# "STATE 6461  PLEASE PASS TO RSO, ...": a routing instruction typed on the REF line (09STATE15113)
+_REF_PROSE = re.compile(r"\s(?=(?:PLEASE|Please)\s+(?:PASS|pass)\b)")
 
 
 @dataclass(slots=True)
@@ -352,6 +237,7 @@ class BodyHeader:
     ref: str | None = None
     classified_by: str | None = None
     end: int = 0
+    spill: list[str] = field(default_factory=list)  # body text typed on header lines, in order
 
 
 def parse_body_header(lines: list[str]) -> BodyHeader:
@@ -388,6 +274,13 @@ def parse_body_header(lines: list[str]) -> BodyHeader:
                 ):
                     i = j
                     continue
+            if current == "cby" and not _has_reasons(values["cby"]):
+                j = i + 1  # "FOR REASON" / blank line / "1.4(C)." (05SOFIA1207)
+                while j < stop and not lines[j].strip():
+                    j += 1
+                if j < stop and _REASON_LINE.match(lines[j]):
+                    i = j
+                    continue
             if current is not None:
                 last_label_end = i
             current = None
@@ -410,14 +303,18 @@ def parse_body_header(lines: list[str]) -> BodyHeader:
                 values.setdefault(kind, [])
                 seen_label = True
                 value = piece[m.end() :] if kind not in ("eo",) else piece.strip()
-                if kind == "cby" and values[kind]:
+                if kind == "cby" and any(_PORTION_ONLY.sub("", v).strip() for v in values[kind]):
                     current = "skip"
                     continue
+                if kind == "cby":
+                    values[kind] = []  # "Classified By: Classified by IO/DAS ..." (08STATE93970)
                 values[kind].append(value)
             elif current in ("eo", "tags", "subject", "ref", "cby", "derived"):
                 if current == "tags" and len(values["tags"]) >= 3:
                     current = None
                     continue
+                if current in ("ref", "cby") and _text_starts(piece, current, values[current]):
+                    return _fill(h, values, i)
                 values[current].append(piece)
             elif current == "skip":
                 continue
@@ -446,6 +343,29 @@ def _fill(h: BodyHeader, values: dict[str, list[str]], end: int) -> BodyHeader:
     h.tags = joined("tags")
     h.subject = joined("subject")
     h.ref = joined("ref")
+    if h.ref and _REF_PROSE.search(h.ref):
+        h.ref, prose = _REF_PROSE.split(h.ref, maxsplit=1)
+        h.spill.append(prose.strip())
     h.classified_by = joined("cby")
+    if h.classified_by:
+        h.classified_by, rest = split_classified_by(h.classified_by)
+        heading = re.fullmatch(r"-*\s*(.*?)\s*-{3,}\s*", rest)
+        h.spill.extend([heading.group(1), "-" * 7] if heading else [rest] if rest else [])
     h.end = end
     return h
+
+
+def _has_reasons(values: list[str]) -> bool:
+    return bool(parse_reasons(" ".join(values)))
+
+
+def _text_starts(piece: str, kind: str, values: list[str]) -> bool:
+    """Whether a line under REF or Classified By is really the cable's first text."""
+    m = _TEXT_OPENING.match(piece)
+    words = len((m.group("rest") or "").split()) if m else 0
+    if kind == "ref":
+        return bool(m and is_marking(m.group("m")) and words >= 5)
+    complete = _has_reasons(values)
+    if m and is_marking(m.group("m")) and (words >= 2 or complete):
+        return True
+    return complete and not _REASON_MORE.match(piece)

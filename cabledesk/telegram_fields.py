@@ -16,7 +16,7 @@ import re
 
 from cabledesk.model import ClassifiedBy
 
-__all__ = ["parse_classified_by", "parse_tags", "split_classified_by"]
+__all__ = ["parse_classified_by", "parse_reasons", "parse_tags", "split_classified_by"]
 
 # ---------------------------------------------------------------- TAGS
 _TAG_ITEM = re.compile(r"\([^()]*\)?|[^,;\s()]+(?:\([^()]*\))?")
@@ -124,19 +124,17 @@ def _reasons(text: str) -> tuple[list[str], int, int]:
     return reasons, start, end
 
 
+def parse_reasons(text: str) -> list[str]:
+    """['1.4(b)', '1.4(d)'] from '... for reasons 1.4 (b) and (d)'."""
+    return _reasons(text)[0]
+
+
 def split_classified_by(text: str) -> tuple[str, str]:
     """('… for reasons 1.4 (b), (d)', '1. (C/NF) Summary: …'): text glued after the reasons."""
-    _, start, end = _reasons(text)
-    if end < 0:
+    _, _, end = _reasons(text)
+    if end < 0 or not text[end:].strip(" \t\n.)"):
         return text, ""
-    rest = text[end:]
-    if re.match(r"^[\s.)]*$", rest):
-        return text, ""
-    lead = re.match(r"^\s*\)?\.?\s*", rest)
-    cut = end + (lead.end() if lead else 0)
-    if text[end : cut].strip(" )") == "" and ")" in text[end:cut]:
-        end = text.index(")", end) + 1
-    return text[:cut].rstrip(), text[cut:].strip()
+    return text[:end].rstrip(), text[end:].strip()
 
 
 # ---------------------------------------------------------------- Classified By: name and title
@@ -156,7 +154,9 @@ _TITLE_WORDS = frozenset(
         "Representative Permanent Delegation Counsul Charg Deputy/Ambassador"
     ).split()
 )
-_CAMEL_TITLE = re.compile(r"^(?:Pol|Econ|Mil|Min|Couns|Off|MC|Gen|Con|Chief|Dep|Mgmt|Pub|Aff|Dir|Sec)+$", re.I)
+_CAMEL_TITLE = re.compile(
+    r"^(?:Pol|Econ|Mil|Min|Couns|Off|MC|Gen|Con|Chief|Dep|Mgmt|Pub|Aff|Dir|Sec)+$", re.I
+)
 _NAME_TOKEN = re.compile(
     r"^(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*\.?|[A-Z]\.?|(?:[A-Z]\.){2,3}|[A-Z]\.[A-Z][A-Za-z'’\-]+"
     r"|(?:Mc|Mac|Le|La|De|Di|Du|Da|Van|Von|St|O['’])[A-Z][a-z]+|[A-Z][A-Z][a-z]+|[xX]{3,}|Jr\.?|Sr\.?|I{2,3}|IV)$"
@@ -185,8 +185,10 @@ def _tokens(seg: str) -> list[str]:
     """Words of a segment, a name split by a wrap rejoined: 'Andrew Y oung' -> 'Andrew Young'."""
     out: list[str] = []
     for t in seg.split():
-        if out and re.fullmatch(r"[A-Z]", out[-1]) and re.fullmatch(r"[a-z]{2,}", t):
-            out[-1] += t
+        if out and re.fullmatch(r"[a-z]{1,}[,.]?", t) and (
+            re.fullmatch(r"[A-Z]", out[-1]) or (out[-1] + t).strip(",.").upper() in _TITLE_WORDS
+        ):
+            out[-1] += t  # "Affa irs" -> "Affairs" too
         else:
             out.append(t)
     return out
@@ -198,8 +200,8 @@ def _split_name_title(who: str) -> tuple[str | None, str | None]:
         return None, None
     segs = [s.strip(" -–") for s in re.split(r"\s*[,;]\s*", who)]
     segs = [s for s in segs if s]
-    mixed = any(c.islower() for c in who)
     for idx, seg in enumerate(segs):
+        mixed = any(c.islower() for c in seg)
         toks = _tokens(seg)
         best: tuple[int, int] | None = None
         i = 0

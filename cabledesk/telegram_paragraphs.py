@@ -51,7 +51,7 @@ _WEBSITE = re.compile(
     r"|For\s+more\s+reporting\s+from\s+[^\n]{0,40}?visit\b)",
     re.I,
 )
-_URL = re.compile(r"(?:https?://|www\.)\S*(?:[ \t]+(?=[a-z_/?.])[a-z_/?.][\w./?=\-]*(?![\w'’]))?", re.I)
+_URL = re.compile(r"(?:https?://|www\.)\S*(?:[ \t]+(?=[a-z_/?.])[a-z_/?.][\w./?=:\-]*(?![\w'’]))?", re.I)
 _URL_TAIL = re.compile(r"^[ \t]*[a-z0-9_.]*\.[a-z]{2,4}/\S*[\"”]?", re.I)  # "gov.gov/wiki/Portal:Turkey"
 _WEB_PHRASES = re.compile(
     r"You\s+can\s+also\s+access\s+this\s+site\s+through\s+the\s+State\s+Department[’']s\s+"
@@ -236,20 +236,21 @@ def _website_trailer(lines: list[str]) -> tuple[bool, str | None]:
 
 def take_signer(lines: list[str]) -> str | None:
     """Remove trailers and the signature from the end of ``lines``; return the signer."""
-    _pop_trailers(lines)
-    if not lines:
-        return None
-    signer = _name_of(lines[-1])
-    if signer is not None:
-        lines.pop()
+    signer: str | None = None
+    while True:  # the signer may stand before or after the trailer; Kuwait cables carry two trailers
         _pop_trailers(lines)
-    while True:  # Kuwait cables carry two trailers ("For more reporting ...", "Visit ...")
+        if not lines:
+            return signer
+        name = _name_of(lines[-1]) if signer is None else None
+        if name is not None:
+            signer = name
+            lines.pop()
+            continue
         cut, name = _website_trailer(lines)
         if not cut:
             break
         signer = signer or name
-        _pop_trailers(lines)
-    if signer is not None or not lines:
+    if signer is not None:
         return signer
     last = _TRAILING_DATE.sub("", lines[-1])
     m = _GLUED.search(last)

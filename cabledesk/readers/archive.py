@@ -142,7 +142,9 @@ def _read_file(path: Path, name: str) -> Item:
         if size > MAX_ITEM_BYTES:
             return Item(name, size, error=too_big(size))
         with path.open("rb") as fh:
-            data = fh.read(MAX_ITEM_BYTES + 1)  # the file may have grown since stat()
+            data = fh.read(size + 1)  # read(n) reserves n bytes: ask for what stat() promised
+            if len(data) > size:  # the file grew since stat()
+                data += fh.read(MAX_ITEM_BYTES + 1 - len(data))
     except OSError as exc:
         return Item(name, error=f"cannot read: {exc.strerror or exc}")
     if len(data) > MAX_ITEM_BYTES:
@@ -273,7 +275,7 @@ def _walk_zip(path: Path, wanted: Callable[[str], bool], kind: str) -> Iterator[
             else:
                 try:
                     with zf.open(info) as fh:
-                        data = fh.read(MAX_ITEM_BYTES + 1)  # the declared size may lie
+                        data = fh.read(info.file_size + 1)  # more than declared: refused below or by the CRC
                 except (
                     OSError,
                     EOFError,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,7 +19,6 @@ from cabledesk.desk import Desk
 from cabledesk.errors import NotFoundError, QueryError, StoreError
 
 STATIC_DIR = Path(__file__).with_name("static")
-WORKER_THREADS = int(os.environ.get("CABLEDESK_WEB_THREADS", "8"))
 
 #: The one Content-Security-Policy of every response: nothing inline, nothing from elsewhere.
 CSP = (
@@ -101,9 +98,6 @@ def create_app(db: Path) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Search is mostly GIL-bound Python around short tantivy calls: a few worker threads serve
-        # more requests per second, with a shorter tail, than the default 40 fighting for the GIL.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
         holder.close()
 

@@ -29,7 +29,7 @@ def _month_name(i: int) -> str:
 
 
 def timeline_chart(
-    months: Sequence[dict[str, Any]], href: Callable[[str, str], str], width: int = 960, height: int = 180
+    months: Sequence[dict[str, Any]], href: Callable[[str, str], str], width: int = 960, height: int = 150
 ) -> dict[str, Any] | None:
     """Stacked columns per month (or per year when the span is long); ``href(start, end)`` narrows."""
     if not months:
@@ -49,8 +49,8 @@ def timeline_chart(
             acc = years.setdefault(int(m["month"][:4]), {})
             for lvl, n in m["counts"].items():
                 acc[lvl] = acc.get(lvl, 0) + n
-        for y in range(first // 12, last // 12 + 1):
-            buckets.append((str(y), f"{y}-01", f"{y}-12", years.get(y, {})))
+        for yr in range(first // 12, last // 12 + 1):
+            buckets.append((str(yr), f"{yr}-01", f"{yr}-12", years.get(yr, {})))
     left, bottom, top = 36, 22, 8
     plot_w, plot_h = width - left - 4, height - bottom - top
     ymax = max(sum(c.values()) for *_, c in buckets) or 1
@@ -60,13 +60,13 @@ def timeline_chart(
     for i, (label, start, end, counts) in enumerate(buckets):
         total = sum(counts.values())
         x = left + i * step + (step - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         stack = []
         for lvl in (*LEVELS, UNKNOWN):
             n = counts.get(lvl, 0)
             if not n:
                 continue
-            h = plot_h * n / ymax
+            h = max(plot_h * n / ymax, 2.0)  # a single cable stays visible (and clickable)
             y -= h
             stack.append({"y": round(y, 2), "h": round(h, 2), "cls": LEVEL_CLASS.get(lvl, "lv-x"), "level": lvl, "n": n})
         parts = ", ".join(f"{s['n']} {s['level']}" for s in reversed(stack))

@@ -169,7 +169,7 @@ def _facet_views(facets: dict[str, dict[str, int]], q: str, sort: str, paragraph
         items = list(counts.items())
         if name == "year":
             items.sort(key=lambda kv: kv[0], reverse=True)
-        values = []
+        values: list[dict[str, Any]] = []
         for value, count in items:
             term = facet_term(name, value)
             active = has_term(q, term)
@@ -254,7 +254,7 @@ def overview_page(request: Request, desk: DeskDep) -> Response:
             list((st.get("classification") or {}).items()),
             lambda label: search_url(_label_query(label), "-date"),
         ),
-        "year": charts.hbar_chart([(str(y), n) for y, n in years], slice_url("year"), row_h=18),
+        "year": charts.hbar_chart([(str(y), n) for y, n in years], slice_url("year"), label_w=60, row_h=18),
         "origin": charts.hbar_chart(origins[:30], slice_url("origin")),
         "tag": charts.hbar_chart(
             [(f"{t}", n) for t, n in tags[:30]], slice_url("tag"), note=tag_meaning

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 #: Facet name (as in SearchResult.facets) -> query-language field that filters on it.
@@ -75,12 +76,12 @@ def search_url(q: str, sort: str = "relevance", page: int = 1, paragraphs: bool 
     return "/?" + urlencode(params)
 
 
-def segments(text: str, spans: list[list[int]] | list[tuple[int, int]] | None) -> list[tuple[str, bool]]:
+def segments(text: str, spans: Sequence[Sequence[int]] | None) -> list[tuple[str, bool]]:
     """Cut ``text`` into (piece, highlighted) runs; templates escape each piece (no markup built here)."""
     out: list[tuple[str, bool]] = []
     pos = 0
     n = len(text)
-    for span in sorted(spans or []):
+    for span in sorted((tuple(sp) for sp in spans or []), key=lambda sp: (sp[0], sp[1])):
         s, e = max(0, min(int(span[0]), n)), max(0, min(int(span[1]), n))
         if e <= s or s < pos:
             continue

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
+from web_kit import XSS_IMG, XSS_PLAIN, XSS_SCRIPT
 
 from cabledesk.web.server import create_app
-from web_kit import XSS_IMG, XSS_PLAIN, XSS_SCRIPT
 
 PAGES = ["/", "/?q=mexico", "/?q=%22zero-sum+competition%22&sort=-date&page=1", "/cable/10MEXICO83",
          "/cable/10BERLIN180", "/overview", "/help", "/docs", "/?q=foo+(bar", "/cable/NOPE"]
