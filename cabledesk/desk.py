@@ -107,14 +107,9 @@ class Desk:
         if not query:
             yield from self.store.ids()
             return
-        first = self.search(query, limit=1, facets=False)
-        total = first.total
-        ids: list[str] = []
-        step = 1000
-        for offset in range(0, total, step):
-            res = self.search(query, limit=step, offset=offset, sort="date", facets=False)
-            ids.extend(hit["id"] for hit in res.to_dict()["hits"])
-        yield from sorted(set(ids))
+        from cabledesk.search import matching_ids
+
+        yield from sorted(matching_ids(self.index, query))
 
     def export(
         self, out: IO[str], *, query: str | None = None, fmt: Literal["jsonl", "csv"] = "jsonl"

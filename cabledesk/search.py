@@ -8,6 +8,7 @@ snippet with one more query on the ``paragraphs`` index restricted to the hits' 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -78,7 +79,7 @@ def search(
             hits = _paragraph_hits(searcher, found, ast, sort)
         else:
             hits = _cable_hits(index, searcher, found, ast, sort)
-        counts = _facets(searcher, tq) if facets else {}
+        counts = _facets(index, kind, searcher, tq, total) if facets else {}
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except BaseException as exc:  # ValueError, OSError, and pyo3 PanicException (a BaseException)
@@ -275,18 +276,73 @@ def _focus_pattern(leaves: list[Text | Keyword]) -> re.Pattern[str]:
     return re.compile("|".join(alts) or r"(?!)")
 
 
-def _facets(searcher: tantivy.Searcher, tq: tantivy.Query) -> dict[str, dict[str, int]]:
-    """Exact counts over every matching document, top FACET_TOP values per facet."""
+def _facets(
+    index: CableIndex, kind: str, searcher: tantivy.Searcher, tq: tantivy.Query, total: int
+) -> dict[str, dict[str, int]]:
+    """Exact counts over every matching document, top FACET_TOP values per facet.
+
+    A query matching most of the corpus is counted as (all documents) - (the rest): the same exact
+    numbers, but the aggregation walks the smaller side. All-document counts are cached per index
+    generation (see :func:`_all_counts`).
+    """
+    n = int(searcher.num_docs)
+    if total * 2 <= n:
+        return _top(_count(searcher, tq, FACET_TOP))
+    everything = _all_counts(index, kind, searcher)
+    rest_q = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, tantivy.Query.all_query()), (tantivy.Occur.MustNot, tq)]
+    )
+    rest = _count(searcher, rest_q, _SEGMENT_TERMS)
+    out = {name: {k: v - rest[name].get(k, 0) for k, v in everything[name].items()} for name in FACET_FIELDS}
+    return _top(out)
+
+
+def _count(searcher: tantivy.Searcher, q: tantivy.Query, size: int) -> dict[str, dict[str, int]]:
     spec = {
-        name: {"terms": {"field": fld, "size": FACET_TOP, "segment_size": _SEGMENT_TERMS}}
+        name: {"terms": {"field": fld, "size": size, "segment_size": _SEGMENT_TERMS}}
         for name, fld in FACET_FIELDS.items()
     }
-    agg = searcher.aggregate(tq, spec)
-    out: dict[str, dict[str, int]] = {}
-    for name in FACET_FIELDS:
-        buckets = agg.get(name, {}).get("buckets", [])
-        out[name] = {_key(b["key"]): int(b["doc_count"]) for b in buckets}
-    return out
+    agg = searcher.aggregate(q, spec)
+    return {
+        name: {_key(b["key"]): int(b["doc_count"]) for b in agg.get(name, {}).get("buckets", [])}
+        for name in FACET_FIELDS
+    }
+
+
+def _top(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The FACET_TOP largest values of each facet, largest first (ties by name), zeros dropped."""
+    return {
+        name: dict(
+            sorted(((k, v) for k, v in c.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))[:FACET_TOP]
+        )
+        for name, c in counts.items()
+    }
+
+
+_ALL_CACHE: dict[tuple[str, str, int, int, int], dict[str, dict[str, int]]] = {}
+
+
+def _all_counts(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> dict[str, dict[str, int]]:
+    """Facet counts of every document, cached under the index's last commit (meta.json stamp).
+
+    Cached only when that commit is over 2 s old, so every reader has reloaded to it (tantivy
+    reloads about 0.5 s after a commit); younger commits are counted afresh.
+    """
+    meta = index.path / kind / "meta.json"
+    try:
+        stamp = meta.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    key = (str(index.path), kind, stamp, int(searcher.num_docs), int(searcher.num_segments))
+    hit = _ALL_CACHE.get(key)
+    if hit is not None:
+        return hit
+    counts = _count(searcher, tantivy.Query.all_query(), _SEGMENT_TERMS)
+    if stamp and time.time_ns() - stamp > 2_000_000_000:
+        if len(_ALL_CACHE) > 8:
+            _ALL_CACHE.clear()
+        _ALL_CACHE[key] = counts
+    return counts
 
 
 def _key(k: Any) -> str:

@@ -273,33 +273,43 @@ def _mark_after_number(line: str, m: re.Match[str]) -> tuple[bool, str]:
 def paragraphs(lines: list[str]) -> list[Paragraph]:
     """Numbered paragraphs (with portion marks); text before paragraph 1 becomes n=None paragraphs.
 
-    A number counts as a paragraph start when it continues the sequence (a small gap is allowed,
-    a larger one with a portion mark), or when it repeats the previous number after a blank line
-    in the same style: 79TEHRAN8980 numbers two paragraphs "6.", and both are kept.
+    A number opens a paragraph when it continues the sequence (a small gap is allowed, a larger one
+    with a portion mark). Numbers written out of sequence are kept as written, never merged into
+    the paragraph above, when the line is clearly a paragraph start (after a blank line, in the
+    same style as the previous paragraph): 79TEHRAN8980 numbers two paragraphs "6.", 06MADRID934
+    runs 7, 10, 9, 10, 11. A list restarting at 1 inside a paragraph is not a paragraph start.
     """
     starts: list[tuple[int, int, str]] = []
     prev: int | None = None
     prev_marked = False
+    restarted = False  # a lower number was seen since the last paragraph start (a quoted list)
     for i, line in enumerate(lines):
         m = PARA_START.match(line)
         if not m:
             continue
         n = int(m.group("n"))
         marked, rest = _mark_after_number(line, m)
-        if (
-            (prev is None and (n <= 3 or marked))
-            or (prev is not None and prev < n <= prev + (5 if marked else 2))
-            or (
-                n == prev
-                and marked == prev_marked
-                and i > 0
-                and not lines[i - 1].strip()
-                and i - starts[-1][0] > 2
-                and (rest[:1].isupper() or rest.startswith("("))
-            )
-        ):
+        if prev is None:
+            ok = n <= 3 or marked
+        elif prev < n <= prev + (5 if marked else 2):
+            ok = True
+        else:
+            clear_start = i > 0 and not lines[i - 1].strip() and marked == prev_marked
+            if marked:
+                ok = clear_start and 2 <= n and prev - 2 <= n <= prev
+            else:
+                ok = (
+                    clear_start
+                    and n == prev
+                    and not restarted
+                    and i - starts[-1][0] > 2
+                    and (rest[:1].isupper() or rest.startswith("("))
+                )
+        if ok:
             starts.append((i, n, rest))
-            prev, prev_marked = n, marked
+            prev, prev_marked, restarted = n, marked, False
+        elif prev is not None and n < prev:
+            restarted = True
     paras: list[Paragraph] = []
     first = starts[0][0] if starts else len(lines)
     for block in _blocks(lines[:first]):

@@ -106,7 +106,16 @@ def test_cites_uses_the_reference_ids(index: CableIndex, by_id: dict[str, Cable]
 
 
 @pytest.mark.parametrize(
-    "query", ["origin:mexico", "cartels", "class:secret caveat:noforn", "year:2009", "-sipdis"]
+    "query",
+    [
+        "origin:mexico",
+        "cartels",
+        "class:secret caveat:noforn",
+        "year:2009",
+        "-sipdis",
+        "caveat:sipdis",
+        "-cartels",
+    ],
 )
 def test_facet_counts_equal_counts_over_every_match(
     index: CableIndex, by_id: dict[str, Cable], query: str
