@@ -29,6 +29,7 @@ import sys, time, json, tantivy
 from pathlib import Path
 from cabledesk.readers import read_source
 src, out = Path(sys.argv[1]), sys.argv[2]
+Path(out).mkdir(parents=True, exist_ok=True)
 sb = tantivy.SchemaBuilder()
 sb.add_text_field("id", stored=True, tokenizer_name="raw")
 sb.add_text_field("text", stored=False)
@@ -73,7 +74,7 @@ def main() -> None:
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.db"
-            wall, rss, out = run_child([sys.executable, "-m", "cabledesk.cli", "ingest", str(src),
+            wall, rss, out = run_child([sys.executable, "-m", "cabledesk", "ingest", str(src),
                                         "--db", str(db), "--json"])
             summary = json.loads(out.strip().splitlines()[-1])
             raw_wall, raw_rss, raw_out = run_child([sys.executable, "-c", RAW_SCRIPT, str(src),

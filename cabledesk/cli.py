@@ -345,6 +345,8 @@ def demo(
 
 # --- EXTENSIONS: each feature module adds its commands here, one import and one call per line. ---
 # (Kept in modules of their own so this file stays a thin, short layer.)
+from cabledesk import cli_refs; cli_refs.register(app)  # noqa: E402, E702, I001  refs/thread/graph/unreleased
+from cabledesk import cli_trace; cli_trace.register(app)  # noqa: E402, E702, I001  trace
 # --- END EXTENSIONS ---
 
 

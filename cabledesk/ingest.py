@@ -1,13 +1,23 @@
 """The ingest pipeline: readers -> telegram parser -> store -> index, with a ledger row per item.
 
 Every input item ends in the ledger as ingested, duplicate, updated or failed (with a reason), and
-the batch goes on after a failure. An interrupted ingest resumes: items already in the ledger for
-the same source are skipped, and the index is repaired from the store where the two disagree.
+the batch goes on after a failure. Large inputs are parsed in worker processes
+(:mod:`cabledesk.parallel`) and written by this one process, in input order.
+
+Crash safety (``kill -9`` at any instant, then the same command again): records and their ledger
+rows (failures included) are committed together in one SQLite transaction per batch, so an item is
+either fully recorded or absent; a resumed ingest skips the items that have a ledger row. The
+index is derived data written AFTER the store: it is committed every :data:`INDEX_COMMIT_EVERY`
+cables and at the end, and each commit is followed by an ``index mark`` in the store (the ledger id
+it covers). On start, :func:`repair_index` re-indexes every cable stored or updated after the mark,
+and any id the index lacks or holds in excess, so after any crash point store, index and ledger
+agree again.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +25,26 @@ from typing import Any
 
 from cabledesk.errors import CabledeskError, InputError
 from cabledesk.model import Cable, LedgerEntry, RawRecord
+from cabledesk.parallel import Prepared, ordered_map, prepare_chunk, worker_count
 from cabledesk.readers import pick_reader
-from cabledesk.store.base import Store
-from cabledesk.store.index import CableIndex
+from cabledesk.store.index import CableIndex, PreparedDocs
+from cabledesk.store.sqlite import PreparedCable, SQLiteStore
 from cabledesk.telegram import parse
 
-#: Cables written to the store in one transaction (and to the index between commits).
+#: Cables written to the store in one transaction.
 BATCH_SIZE = 1000
+#: The index is committed after this many changed cables (and at the end): fewer, larger segments.
+#: A crash redoes at most this many from the store on the next run.
+INDEX_COMMIT_EVERY = 25_000
+#: ... or after this many seconds, whichever comes first.
+INDEX_COMMIT_SECONDS = 120.0
+#: Records per chunk sent to a worker process, and the byte size that closes a chunk early.
+CHUNK_RECORDS = 200
+CHUNK_BYTES = 4_000_000
+#: Below this much input (bytes on disk), parsing in the writer process is faster than workers.
+PARALLEL_MIN_BYTES = 8_000_000
+#: Failure entries kept in memory for the summary (the ledger holds all of them).
+MAX_FAILURES_KEPT = 1000
 
 
 @dataclass
@@ -46,7 +69,8 @@ class IngestSummary:
                 self.updated += 1
             else:
                 self.failed += 1
-                self.failures.append(e)
+                if len(self.failures) < MAX_FAILURES_KEPT:
+                    self.failures.append(e)
 
     @property
     def items(self) -> int:
@@ -104,71 +128,142 @@ def _records(source: Path) -> Iterator[RawRecord]:
     yield from reader().read(source)
 
 
+@dataclass(slots=True)
+class _Chunk:
+    """What the reader hands on besides the records: bookkeeping for the progress bar."""
+
+    source: str
+    nbytes: int = 0
+    skipped: int = 0
+
+
+def _chunks(source: Path, seen: set[str]) -> Iterator[tuple[_Chunk, list[RawRecord]]]:
+    """Records not yet in the ledger, in chunks of bounded count and size, in input order."""
+    key = str(source)
+    tag, records, size = _Chunk(key), [], 0
+    for record in _records(source):
+        tag.nbytes += record.size
+        if record.item in seen:
+            tag.skipped += 1
+        else:
+            records.append(record)
+            size += len(record.body) + len(record.header or "")
+        if len(records) >= CHUNK_RECORDS or size >= CHUNK_BYTES or tag.skipped >= 10 * CHUNK_RECORDS:
+            yield tag, records
+            tag, records, size = _Chunk(key), [], 0
+    if records or tag.nbytes or tag.skipped:
+        yield tag, records
+
+
+class _Writer:
+    """The single writer: batches prepared cables into store transactions, then into the index."""
+
+    def __init__(self, store: SQLiteStore, index: CableIndex, summary: IngestSummary, batch_size: int) -> None:
+        self.store, self.index, self.summary, self.batch_size = store, index, summary, batch_size
+        self.cables: list[tuple[PreparedCable, str, str]] = []
+        self.docs: list[PreparedDocs | None] = []
+        self.failures: list[tuple[str, str, str]] = []
+        self.unindexed = 0  # changed cables added to the index writer since its last commit
+        self.last_commit = time.monotonic()
+
+    @property
+    def pending(self) -> int:
+        return len(self.cables) + len(self.failures)
+
+    def take(self, source: str, results: list[Prepared]) -> None:
+        for item, reason, rows, docs in results:
+            if rows is None:
+                self.failures.append((source, item, reason or "unknown failure"))
+            else:
+                self.cables.append((rows, source, item))
+                self.docs.append(docs)
+        if self.pending >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store first (records + ledger in one transaction), then hand the changes to the index."""
+        if not self.pending:
+            return
+        entries = self.store.add_prepared(self.cables, self.failures)
+        self.summary.count(entries)
+        latest: dict[str, PreparedDocs] = {}
+        for entry, docs in zip(entries, self.docs, strict=False):  # cable entries come first, in order
+            if entry.status in ("ingested", "updated") and docs is not None:
+                latest[docs[0]] = docs
+        self.cables, self.docs, self.failures = [], [], []
+        if latest:
+            self.index.add_documents(latest.values())
+            self.unindexed += len(latest)
+        if self.unindexed >= INDEX_COMMIT_EVERY or (
+            self.unindexed and time.monotonic() - self.last_commit > INDEX_COMMIT_SECONDS
+        ):
+            self.commit_index()
+
+    def commit_index(self) -> None:
+        """Commit the index, then record in the store which ledger rows it now covers."""
+        if self.unindexed:
+            self.index.commit()
+            self.store.set_index_mark(self.store.last_ledger_id())
+        self.unindexed = 0
+        self.last_commit = time.monotonic()
+
+
 def ingest(
-    store: Store,
+    store: SQLiteStore,
     index: CableIndex,
     sources: Iterable[Path],
     *,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> IngestSummary:
-    """Read every source, parse, store and index; one ledger row per input item."""
+    """Read every source, parse (in parallel for large inputs), store and index; one ledger row per item.
+
+    ``workers``: parser processes (0 = parse here); by default one per core for inputs over
+    :data:`PARALLEL_MIN_BYTES`, none below (env ``CABLEDESK_WORKERS`` overrides).
+    """
+    sources = list(sources)
     summary = IngestSummary()
     repair_index(store, index)
-    for source in sources:
-        source_key = str(source)
-        seen = store.seen_items(source_key)
-        batch: list[tuple[Cable, str, str]] = []
-        failures: list[tuple[str, str, str]] = []
-        for record in _records(source):
-            summary.bytes += record.size
-            if record.item in seen:
-                summary.skipped += 1
-            else:
-                result = parse_record(record)
-                if isinstance(result, str):
-                    failures.append((source_key, record.item, result))
-                else:
-                    batch.append((result, source_key, record.item))
-                if len(batch) + len(failures) >= batch_size:
-                    _flush(store, index, batch, failures, summary)
-                    batch, failures = [], []
+    if workers is None:
+        workers = worker_count(sum(source_size(s) for s in sources), PARALLEL_MIN_BYTES)
+    writer = _Writer(store, index, summary, batch_size)
+    done = 0
+
+    def tasks() -> Iterator[tuple[_Chunk, list[RawRecord]]]:
+        for source in sources:
+            yield from _chunks(source, store.seen_items(str(source)))
+
+    try:
+        for tag, results in ordered_map(prepare_chunk, tasks(), workers, window=2 * workers + 2):
+            summary.bytes += tag.nbytes
+            summary.skipped += tag.skipped
+            writer.take(tag.source, results)
+            done += tag.skipped + len(results)
             if progress:
-                progress(summary.items + len(batch) + len(failures), summary.bytes)
-        _flush(store, index, batch, failures, summary)
+                progress(done, summary.bytes)
+        writer.flush()
+    finally:
+        # Whatever is already stored gets indexed now; a hard crash is repaired on the next run.
+        try:
+            writer.commit_index()
+        except CabledeskError:
+            pass
     return summary
 
 
-def _flush(
-    store: Store,
-    index: CableIndex,
-    batch: list[tuple[Cable, str, str]],
-    failures: list[tuple[str, str, str]],
-    summary: IngestSummary,
-) -> None:
-    """Write a batch: records first (the truth), then the derived index for what changed."""
-    if failures:
-        summary.count(store.record_failures(failures))
-    if not batch:
-        return
-    entries = store.add_many(batch)
-    summary.count(entries)
-    changed = {e.cable_id for e in entries if e.status in ("ingested", "updated")}
-    if changed:
-        # Index the current version of each changed id once, even if a batch held it twice.
-        latest: dict[str, Cable] = {}
-        for cable, _source, _item in batch:
-            if cable.id in changed:
-                latest[cable.id] = cable
-        index.add(latest.values())
-        index.commit()
+def repair_index(store: SQLiteStore, index: CableIndex) -> dict[str, int]:
+    """Make the index hold exactly the store's current cables (after a crash between the two writes).
 
-
-def repair_index(store: Store, index: CableIndex) -> dict[str, int]:
-    """Make the index hold exactly the store's cables (after a crash between the two writes)."""
+    Re-indexes what changed after the store's index mark (new versions the index may lack), adds
+    ids the index misses, removes ids the store does not have, then moves the mark forward.
+    """
+    head = store.last_ledger_id()
+    mark = store.index_mark()
     stored = set(store.ids())
     indexed = index.ids()
-    missing = stored - indexed
+    stale = (store.changed_since(mark) & stored) if mark is not None and mark < head else set()
+    missing = (stored - indexed) | stale
     extra = indexed - stored
     if extra:
         index.delete(extra)
@@ -178,11 +273,14 @@ def repair_index(store: Store, index: CableIndex) -> dict[str, int]:
             index.add(store.get_many(ids[start : start + BATCH_SIZE]).values())
     if missing or extra:
         index.commit()
-    return {"added": len(missing), "removed": len(extra)}
+    if mark != head:
+        store.set_index_mark(head)
+    return {"added": len(missing - stale), "removed": len(extra), "refreshed": len(stale)}
 
 
-def reindex(store: Store, index: CableIndex, progress: Progress | None = None) -> int:
+def reindex(store: SQLiteStore, index: CableIndex, progress: Progress | None = None) -> int:
     """Rebuild the whole index from the store (the index is derived data)."""
+    head = store.last_ledger_id()
     index.clear()
     done = 0
     batch: list[Cable] = []
@@ -197,6 +295,7 @@ def reindex(store: Store, index: CableIndex, progress: Progress | None = None) -
     index.add(batch)
     done += len(batch)
     index.commit()
+    store.set_index_mark(head)
     if progress:
         progress(done, 0)
     return done

@@ -82,7 +82,8 @@ _CABLE = re.compile(
     r"\s*(?P<ser>\d{1,6})"
     r"(?![\d/A-Za-z]|[-.]\d)"
 )
-_YEAR_AFTER = re.compile(r"\s*\(((?:19|20)\d{2}|\d{2})\)\s*$")
+# the year written after the serial, before any separator: "DOHA 311 (07)", "DOHA 311 (07), DOHA 75 (08)"
+_YEAR_AFTER = re.compile(r"\s*\(((?:19|20)\d{2}|\d{2})\)(?=(?:[\s.,;:]|\b(?:AND|and|And)\b)*$)")
 _TRAILING_SEP = re.compile(r"(?:[\s;,:]|\b(?:AND|and|And)\b)+$")
 _NON_LETTERS = re.compile(r"[^A-Z]")
 _NON_SPACE = re.compile(r"\S+")

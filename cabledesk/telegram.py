@@ -60,8 +60,7 @@ def parse_text(text: str, meta: dict[str, str] | None = None) -> Cable:
 def _build(header: str, body: str, meta: dict[str, str], raw_body: str, raw_header: str | None) -> Cable:
     """Fill a Cable from routing header, body header and paragraphs; merge metadata last."""
     header_lines = header.split("\n") if header else []
-    raw_lines = body.split("\n")
-    body_lines = pre_clean(raw_lines, _first_post(raw_lines))
+    body_lines = pre_clean(body.split("\n"))
     routing = parse_routing(header_lines)
     bh = parse_body_header(body_lines)
     if bh.class_line is None and not bh.subject:
@@ -194,15 +193,7 @@ def _fill_routing(r: Routing, extra: Routing) -> None:
         r.to, r.info = extra.to, extra.info
 
 
-def _first_post(lines: list[str]) -> str | None:
-    """The classification line's post, read before the clean-up (it spots inline section breaks)."""
-    for line in lines[:120]:
-        cl = class_line(line) if line.strip() else None
-        if cl is not None:
-            return cl.post
-    return None
-
-
+_LAST_YEAR = 2010  # the newest cable of the 2010 release
 _YEAR = re.compile(r"\b(19[4-9]\d|20[0-4]\d)\b")
 
 
@@ -214,12 +205,16 @@ def _body_year(
     When the body is another post's cable (88BAGHDAD28: FM BAGHDAD, body 'S e c r e t state 068250')
     the header's date does not date the body. It is kept unless the body names a later year, which a
     text cannot do before it is written ('as of mid-May 2009' in a cable dated 1988); then the latest
-    year the body names is the best year for its id, and the conflict says so.
+    such year is the best year for its id, and the conflict says so. Only years more than five years
+    after the header count (a nearby later year may be a plan), and none after the release's last year.
     """
     year = created.year if created else None
     if not foreign or year is None:
         return year, ""
-    later = [int(y) for line in lines[bh.end :] for y in _YEAR.findall(line) if int(y) > year]
+    # a year named a few years ahead may be a plan ("elections in 2012"); the release ends in 2010
+    later = [
+        int(y) for line in lines[bh.end :] for y in _YEAR.findall(line) if year + 5 < int(y) <= _LAST_YEAR
+    ]
     if not later:
         return year, ""
     best = max(later)

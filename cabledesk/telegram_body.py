@@ -217,7 +217,10 @@ _REF_ITEM_LINE = re.compile(r"^\s*(?:\(?[A-Za-z]\)|[A-Za-z]\.|\d{2}\s+[A-Z])\s*\
 # text opening with a portion mark, numbered or not: "(SBU) Poloff delivered ...", "1, (C) Summary."
 _TEXT_OPENING = re.compile(r"^\s*(?:\d{1,3}\s?[.,]\s*)?\((?P<m>[^()\n]{1,40})\)\s*(?P<rest>\S.*)?$")
 # what may continue a Classified By line whose reasons are complete: "and (d).", "(C)", "1.5 (b)"
-_REASON_MORE = re.compile(r"^\s*(?:\(?\s*[a-h]\s*\)|and\b|or\b|&|,|1\s*[./:]\s*[45])", re.I)
+_REASON_MORE = re.compile(
+    r"^\s*(?:\(?\s*[a-h]\s*\)|and\b|or\b|&|,|1\s*[./:]\s*[45]|(?:[\s(),/&;:.+\-]|and\b|or\b|nd\b|[a-h]\b)+$)",
+    re.I,
+)
 _PORTION_ONLY = re.compile(r"^\s*\([A-Za-z/ ]{1,10}\)")
 _REASON_LINE = re.compile(r"^\s*1\s*[./:]\s*[45]")
 # "STATE 6461  PLEASE PASS TO RSO, ...": a routing instruction typed on the REF line (09STATE15113)

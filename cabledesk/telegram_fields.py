@@ -94,11 +94,15 @@ _REASON_WORD = re.compile(
     r"[,;.]?\s*(?:\b(?:f\s?o\s?r?|per|under|by)\s+)?(?:the\s+)?\b(?:r\s?e\s?a\s?s?\s?o\s?n\s?s?\b|E\.?\s?O\.?\s*\d{5}\b)",
     re.I,
 )
+# what may stand between a name and its reasons; a connector needs a space before it, so that an
+# office after a comma survives ("RBlau, Charge, state, FO; REASON" keeps FO)
 _TAIL = re.compile(
-    r"(?:[\s,;:.\-]+|\b(?:f\s?o\s?r?|per|under|by|the|sections?|and)\b|\bE\.?\s?O\.?(?:\s*\d{5})?"
+    r"(?:[\s,;:.\-]+|(?<![,;])\s+(?:f\s?o\s?r?|per|under|by|the|sections?|and)\b|\bE\.?\s?O\.?(?:\s*\d{5})?"
     r"|\br\s?e\s?a\s?s?\s?o\s?n\s?s?\b)+$",
     re.I,
 )
+_AFFAIRES = re.compile(r"\b([dD])\s*[,'’]\s*(?=Affai|AFFAI)")  # "Charge d,Affaires", "Charge D’ Affaires"
+_SMALL_WORDS = frozenset("for per by and the of at in on to a.i a.i. or".split())
 _LEAD = re.compile(r"^\s*(?:\(U\)\s*)?(?:Classified\s+by\b\s*:?\s*)?", re.I)
 
 
@@ -159,9 +163,11 @@ _CAMEL_TITLE = re.compile(
 )
 _NAME_TOKEN = re.compile(
     r"^(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*\.?|[A-Z]\.?|(?:[A-Z]\.){2,3}|[A-Z]\.[A-Z][A-Za-z'’\-]+"
-    r"|(?:Mc|Mac|Le|La|De|Di|Du|Da|Van|Von|St|O['’])[A-Z][a-z]+|[A-Z][A-Z][a-z]+|[xX]{3,}|Jr\.?|Sr\.?|I{2,3}|IV)$"
+    r"|(?:Mc|Mac|Le|La|De|Di|Du|Da|Van|Von|St)[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+|[A-Z]{2,3}[a-z]+"
+    r"|[\"“][A-Z][a-z]+[\"”]|[xX]{3,}|Jr\.?|Sr\.?|I{2,3}|IV)$"
 )
 _CAPS_TOKEN = re.compile(r"^[A-Z]{2,}(?:[-'’][A-Z]+)*\.?$")
+_SUFFIX = re.compile(r"(?:Jr|JR|Sr|SR)\.?|I{2,3}|IV")
 _INITIAL = re.compile(r"^(?:[A-Z]\.?|(?:[A-Z]\.){2,3}|Jr\.?|Sr\.?|I{2,3}|IV)$")
 
 
@@ -173,6 +179,7 @@ def _is_title(tok: str) -> bool:
 
 
 def _is_name(tok: str, mixed: bool) -> bool:
+    tok = tok.rstrip(",")
     if _is_title(tok):
         return False
     if _NAME_TOKEN.match(tok):
@@ -185,10 +192,17 @@ def _tokens(seg: str) -> list[str]:
     """Words of a segment, a name split by a wrap rejoined: 'Andrew Y oung' -> 'Andrew Young'."""
     out: list[str] = []
     for t in seg.split():
-        if out and re.fullmatch(r"[a-z]{1,}[,.]?", t) and (
-            re.fullmatch(r"[A-Z]", out[-1]) or (out[-1] + t).strip(",.").upper() in _TITLE_WORDS
+        if (
+            out
+            and re.fullmatch(r"[a-z]+[,.]?", t)
+            and t.strip(",.") not in _SMALL_WORDS
+            and (
+                re.fullmatch(r"[A-Z]", out[-1])
+                or (out[-1] + t).strip(",.").upper() in _TITLE_WORDS
+                or (len(t.strip(",.")) <= 3 and re.fullmatch(r"[A-Z][a-z]{2,}", out[-1]))
+            )
         ):
-            out[-1] += t  # "Affa irs" -> "Affairs" too
+            out[-1] += t  # "Affa irs" -> "Affairs", "Michae l" -> "Michael"
         else:
             out.append(t)
     return out
@@ -198,8 +212,16 @@ def _split_name_title(who: str) -> tuple[str | None, str | None]:
     """Separate a person's name from the office ('DCM Gerald M. Feierstein')."""
     if not who or re.match(r"(?i)derived\s+from\b", who):
         return None, None
-    segs = [s.strip(" -–") for s in re.split(r"\s*[,;]\s*", who)]
+    segs = [
+        s.strip(" -–")
+        for s in re.split(
+            r"\s*[,;]\s*", _AFFAIRES.sub(lambda m: m.group(1) + ("’" if "’" in m.group(0) else "'"), who)
+        )
+    ]
     segs = [s for s in segs if s]
+    if len(segs) >= 3 and all(_is_name(t, True) for t in (segs[0] + " " + segs[1]).split()):
+        if len(segs[0].split()) == 1 and len(segs[1].split()) <= 2 and _is_title(segs[2].split()[0]):
+            segs[:2] = [f"{segs[0]}, {segs[1]}"]  # "Martinez, Vilma, Ambassador, DOS": surname first
     for idx, seg in enumerate(segs):
         mixed = any(c.islower() for c in seg)
         toks = _tokens(seg)
@@ -220,7 +242,10 @@ def _split_name_title(who: str) -> tuple[str | None, str | None]:
         i, j = best
         name = " ".join(toks[i:j]).rstrip(",.") if not toks[j - 1].endswith("Jr.") else " ".join(toks[i:j])
         own = " ".join([*toks[:i], *toks[j:]]).strip(" -–")
-        title = ", ".join(p for p in [*segs[:idx], own, *segs[idx + 1 :]] if p)
+        later = segs[idx + 1 :]
+        if j == len(toks) and later and _SUFFIX.fullmatch(later[0]):
+            name, later = f"{name}, {later[0]}", later[1:]  # "CLARK T. RANDT, JR."
+        title = ", ".join(p for p in [*segs[:idx], own, *later] if p)
         return name, title or None
     return None, ", ".join(segs) or None
 
@@ -234,9 +259,14 @@ def parse_classified_by(text: str) -> ClassifiedBy:
     cut = len(body)
     if start >= 0:
         cut = min(cut, max(0, start - offset))
-    w = _REASON_WORD.search(body)
+    w = _REASON_WORD.search(body, 0, cut)
     if w:
-        cut = min(cut, w.start())
-    who = _TAIL.sub("", body[:cut]).strip(" ,.;:-")
+        cut = w.start()
+    who = body[:cut]
+    if len(who) > 40:  # the tail pattern is anchored at the end: run it on the end only
+        who = who[:-40] + _TAIL.sub("", who[-40:])
+    else:
+        who = _TAIL.sub("", who)
+    who = who.strip(" ,.;:-")
     name, title = _split_name_title(who)
     return ClassifiedBy(text=text, name=name, title=title, reasons=reasons)

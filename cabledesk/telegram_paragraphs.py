@@ -32,8 +32,11 @@ _PAGE_PREFIX = re.compile(
 _LONE_CLASS = re.compile(
     r"^\s*(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|TOP SECRET|LIMITED OFFICIAL USE)(?P<cav>//[A-Z/ ]+)?\s*$"
 )
-# " CONFIDENTIAL PTQ1865": classification word + message number opening an old telegram section
-_CLASS_MSGNO = re.compile(r"^\s*(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP SECRET)\s+[A-Z]{3}\d{3,5}\s*$")
+# the same, or " CONFIDENTIAL PTQ1865" (with the message number opening an old telegram section)
+_LONE_CLASS_OR_MSGNO = re.compile(
+    r"^\s*(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|TOP SECRET|LIMITED OFFICIAL USE)"
+    r"(?:(?P<cav>//[A-Z/ ]+)|\s+[A-Z]{3}\d{3,5})?\s*$"
+)
 # "... MDC MINISTERS--ESSENTIALLY, A  CONFIDENTIAL" (the page's footer glued to its last line)
 _GLUED_CLASS = re.compile(r"\s+(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP SECRET)\s*$")
 _RULE = re.compile(r"^\s*[-=_*~]{3,}[-=_*~\s]*$")
@@ -75,12 +78,9 @@ _POST_WORD = re.compile(r"[A-Z.'\-]*")
 
 
 # ------------------------------------------------------------------------------ transmission noise
-def pre_clean(lines: list[str], post: str | None = None) -> list[str]:
-    """Drop section breaks, page headers and bare classification words, rejoining sentences.
-
-    ``post`` is the classification line's post ("RIO DE JANEIRO"), used to find section-break
-    markers inside a line, where the marker's post is cut to ten characters ("RIO DE JAN").
-    """
+def pre_clean(lines: list[str]) -> list[str]:
+    """Drop section breaks, page headers and bare classification words, rejoining sentences."""
+    post: str | None = None  # the classification line's post, looked up at the first inline break
     out: list[str] = []
     first_page2_rest: str | None = None
     i, n = 0, len(lines)
@@ -90,14 +90,15 @@ def pre_clean(lines: list[str], post: str | None = None) -> list[str]:
         if len(line) < 100:  # whole-line markers are short; long prose lines skip these regexes
             if _SECTION_BREAK.match(line):
                 continue
-            m = _LONE_CLASS.match(line)
-            if (m and not m.group("cav")) or _CLASS_MSGNO.match(line):
+            m = _LONE_CLASS_OR_MSGNO.match(line)
+            if m and not m.group("cav"):
                 continue
-        if " OF " in line and _INLINE_BREAK.search(line):
+        if "000" in line and " OF " in line and _INLINE_BREAK.search(line):
+            post = post or _first_post(lines)
             line = _drop_inline_breaks(line, post)
             if not line.strip():
                 continue
-        if line.lstrip().startswith("PAGE"):
+        if "PAGE" in line and line.lstrip().startswith("PAGE"):
             m = _PAGE_PREFIX.match(line)
             if m:
                 if out and _GLUED_CLASS.search(out[-1]):
@@ -118,6 +119,15 @@ def pre_clean(lines: list[str], post: str | None = None) -> list[str]:
                     continue
         out.append(line)
     return out
+
+
+def _first_post(lines: list[str]) -> str:
+    """The classification line's post: a marker inside a line cuts it to ten letters ("RIO DE JAN")."""
+    for line in lines[:120]:
+        cl = class_line(line) if line.strip() else None
+        if cl is not None and cl.post:
+            return cl.post
+    return ""
 
 
 def _drop_inline_breaks(line: str, post: str | None) -> str:
@@ -211,7 +221,12 @@ def _website_trailer(lines: list[str]) -> tuple[bool, str | None]:
         seen += 1
         if seen > 10:
             return False, None
-        m = _WEBSITE.search(lines[k])
+        low = lines[k].lower()
+        m = (
+            _WEBSITE.search(lines[k])
+            if "visit" in low and ("site" in low or "forum" in low or "reporting" in low)
+            else None
+        )
         if m is None:
             continue
         head = lines[k][: m.start()]

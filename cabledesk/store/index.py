@@ -152,6 +152,16 @@ def paragraph_documents(c: Cable) -> list[tantivy.Document]:
     return docs
 
 
+#: A cable's prebuilt documents: (id, cable document, paragraph documents); picklable, so parser
+#: processes build them and the single index writer only adds them.
+PreparedDocs = tuple[str, tantivy.Document, list[tantivy.Document]]
+
+
+def cable_documents(c: Cable) -> PreparedDocs:
+    """Both indexes' documents of one cable, built once (in a worker process when ingesting)."""
+    return c.id, cable_document(c), paragraph_documents(c)
+
+
 class CableIndex:
     """The tantivy index folder of one database: add/commit cables, search through ``searcher``."""
 
@@ -194,13 +204,17 @@ class CableIndex:
 
     def add(self, cables: Iterable[Cable]) -> None:
         """Upsert cables: delete every document of each id, then add the new ones (visible on commit)."""
+        self.add_documents(cable_documents(c) for c in cables)
+
+    def add_documents(self, prepared: Iterable[PreparedDocs]) -> None:
+        """Upsert prebuilt documents (see :func:`cable_documents`); visible on commit."""
         cw, pw = self._writer("cables"), self._writer("paragraphs")
         try:
-            for c in cables:
-                cw.delete_documents_by_term("id", c.id)
-                pw.delete_documents_by_term("id", c.id)
-                cw.add_document(cable_document(c))
-                for doc in paragraph_documents(c):
+            for cid, cable_doc, para_docs in prepared:
+                cw.delete_documents_by_term("id", cid)
+                pw.delete_documents_by_term("id", cid)
+                cw.add_document(cable_doc)
+                for doc in para_docs:
                     pw.add_document(doc)
         except ValueError as exc:
             raise StoreWriteError(f"cannot add to the search index: {exc}") from exc

@@ -6,8 +6,9 @@ writes, and they only ever see committed batches). One store object holds one co
 with ``check_same_thread=False`` and guarded by a lock, so it may be shared between threads (the web
 server's worker threads) but calls are serialised.
 
-``get`` reads the ``cable_versions.data`` JSON (``Cable.to_dict()``), so a cable comes back exactly
-as it was stored; the ``cables``, ``paragraphs``, ``tags`` and ``refs`` tables are the same data
+``get`` reads the ``cable_versions.data`` JSON (``Cable.to_dict()``, zlib-compressed since the
+scale work: a third of the bytes; older rows hold plain TEXT and are read as they are), so a cable
+comes back exactly as it was stored; the ``cables``, ``paragraphs``, ``tags`` and ``refs`` tables are the same data
 spread into columns for SQL queries, facets and Datasette.
 """
 
@@ -17,7 +18,9 @@ import json
 import re
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,6 +100,61 @@ def _chunks(seq: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
         yield seq[start : start + size]
 
 
+#: zlib level of ``cable_versions.data``: 6 keeps ~30% of the JSON for little more time than level 1.
+ZLIB_LEVEL = 6
+#: ``meta`` key: ledger id up to which every stored change is committed in the search index.
+INDEX_MARK = "index_ledger_mark"
+
+
+def _load(data: str | bytes) -> Any:
+    """A ``cable_versions.data`` value (compressed BLOB, or TEXT in older rows) as a dict."""
+    return json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
+
+
+@dataclass(slots=True)
+class PreparedCable:
+    """A cable already turned into its rows, so parser processes do this work, not the one writer."""
+
+    id: str
+    content_hash: str
+    data: bytes  # zlib-compressed Cable.to_dict() JSON
+    columns: tuple[Any, ...]  # the ``cables`` columns from created to header
+    paragraphs: list[tuple[Any, ...]]  # (idx, n, marking, text)
+    tags: list[tuple[int, str]]  # (pos, tag)
+    refs: list[tuple[Any, ...]]  # (pos, raw, target_id, year_source, kind, label)
+
+
+def prepare_cable(cable: Cable) -> PreparedCable:
+    """Everything the writer needs for one cable, computed without touching the database."""
+    d = cable.to_dict()
+    data = _dumps(d)
+    try:
+        raw = data.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: keep them exactly, escaped in the JSON
+        raw = json.dumps(d, separators=(",", ":")).encode("ascii")
+        d = json.loads(_clean(json.dumps(d, ensure_ascii=False)) or "{}")
+    cb, decl = d["classified_by"], d["declassify"]
+    columns = (
+        d["created"], cable.year, d["released"], d["origin"], d["classification"],
+        d["classification_label"], _dumps(d["caveats"]), d["precedence"], d["dtg"], d["from"],
+        _dumps(d["to"]), _dumps(d["info"]), d["subject"], d["subject_marking"], d["signer"],
+        _dumps(cb) if cb is not None else None, _dumps(decl) if decl is not None else None,
+        _dumps(d["conflicts"]), d["body"], d["header"],
+    )  # fmt: skip
+    return PreparedCable(
+        id=d["id"],
+        content_hash=cable.content_hash(),
+        data=zlib.compress(raw, ZLIB_LEVEL),
+        columns=columns,
+        paragraphs=[(i, p["n"], p["marking"], p["text"]) for i, p in enumerate(d["paragraphs"])],
+        tags=list(enumerate(d["tags"])),
+        refs=[
+            (i, r["raw"], r["id"], r["year_source"], r["kind"], r["label"])
+            for i, r in enumerate(d["references"])
+        ],
+    )
+
+
 class SQLiteStore:
     """The Store protocol on one SQLite file (see the module docstring for concurrency)."""
 
@@ -159,14 +217,27 @@ class SQLiteStore:
 
     def add_many(self, items: Iterable[tuple[Cable, str, str]]) -> list[LedgerEntry]:
         """Store (cable, source, item) triples in one transaction and write their ledger rows."""
-        batch = [(cable, source, item, cable.content_hash()) for cable, source, item in items]
-        if not batch:
+        return self.add_prepared([(prepare_cable(cable), source, item) for cable, source, item in items])
+
+    def add_prepared(
+        self,
+        items: Sequence[tuple[PreparedCable, str, str]],
+        failures: Sequence[tuple[str, str, str]] = (),
+    ) -> list[LedgerEntry]:
+        """Prepared cables and (source, item, reason) failures in ONE transaction, ledger rows included.
+
+        One transaction for both means a crash never leaves an item half-recorded: after any crash
+        point an item either has its final ledger row (and its records) or nothing at all.
+        """
+        if not items and not failures:
             return []
         with self._lock:
             at = _now()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                entries = self._write_batch(batch, at)
+                entries = self._write_batch(items, at) if items else []
+                fails = [LedgerEntry(s, i, "failed", None, reason, None, at) for s, i, reason in failures]
+                self._insert_ledger(fails)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
@@ -174,11 +245,11 @@ class SQLiteStore:
             except BaseException:
                 self._rollback()
                 raise
-        return entries
+        return entries + fails
 
-    def _write_batch(self, batch: list[tuple[Cable, str, str, str]], at: str) -> list[LedgerEntry]:
+    def _write_batch(self, batch: Sequence[tuple[PreparedCable, str, str]], at: str) -> list[LedgerEntry]:
         """Decide each item's status against the stored and in-batch state, then write in bulk."""
-        ids = list(dict.fromkeys(cable.id for cable, _s, _i, _h in batch))
+        ids = list(dict.fromkeys(p.id for p, _s, _i in batch))
         state: dict[str, tuple[int, str]] = {}  # id -> (current version, hash)
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
@@ -191,26 +262,21 @@ class SQLiteStore:
         entries: list[LedgerEntry] = []
         versions: list[tuple[Any, ...]] = []
         final: dict[str, tuple[Any, ...]] = {}  # id -> cables row of the last new version
-        children: dict[str, dict[str, Any]] = {}  # id -> to_dict() of the last new version
-        for cable, source, item, chash in batch:
-            current = state.get(cable.id)
+        children: dict[str, PreparedCable] = {}  # id -> the last new version
+        for p, source, item in batch:
+            chash = p.content_hash
+            current = state.get(p.id)
             if current is not None and current[1] == chash:
-                entries.append(LedgerEntry(source, item, "duplicate", cable.id, None, chash, at))
+                entries.append(LedgerEntry(source, item, "duplicate", p.id, None, chash, at))
                 continue
             version = 1 if current is None else current[0] + 1
-            state[cable.id] = (version, chash)
-            d = cable.to_dict()
-            data = _dumps(d)
-            try:
-                data.encode("utf-8")
-            except UnicodeEncodeError:  # lone surrogates: keep them exactly, escaped in the JSON
-                data = json.dumps(d, separators=(",", ":"))
-                d = json.loads(_clean(json.dumps(d, ensure_ascii=False)) or "{}")
-            versions.append((cable.id, version, chash, data, _clean(source), _clean(item), at))
-            final[cable.id] = self._cable_row(d, cable, version, chash, source, item, at)
-            children[cable.id] = d
+            state[p.id] = (version, chash)
+            src, itm = _clean(source), _clean(item)
+            versions.append((p.id, version, chash, p.data, src, itm, at))
+            final[p.id] = (p.id, version, chash, *p.columns, src, itm, at)
+            children[p.id] = p
             status: LedgerStatus = "ingested" if current is None else "updated"
-            entries.append(LedgerEntry(source, item, status, cable.id, None, chash, at))
+            entries.append(LedgerEntry(source, item, status, p.id, None, chash, at))
 
         replaced = [(cid,) for cid in final if cid in existed]
         if replaced:
@@ -225,42 +291,19 @@ class SQLiteStore:
         )
         conn.executemany(
             "INSERT INTO paragraphs (cable_id, idx, n, marking, text) VALUES (?, ?, ?, ?, ?)",
-            (
-                (cid, i, p["n"], p["marking"], p["text"])
-                for cid, d in children.items()
-                for i, p in enumerate(d["paragraphs"])
-            ),
+            ((cid, *row) for cid, p in children.items() for row in p.paragraphs),
         )
         conn.executemany(
             "INSERT INTO tags (cable_id, pos, tag) VALUES (?, ?, ?)",
-            ((cid, i, t) for cid, d in children.items() for i, t in enumerate(d["tags"])),
+            ((cid, *row) for cid, p in children.items() for row in p.tags),
         )
         conn.executemany(
             "INSERT INTO refs (cable_id, pos, raw, target_id, year_source, kind, label) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (cid, i, r["raw"], r["id"], r["year_source"], r["kind"], r["label"])
-                for cid, d in children.items()
-                for i, r in enumerate(d["references"])
-            ),
+            ((cid, *row) for cid, p in children.items() for row in p.refs),
         )
         self._insert_ledger(entries)
         return entries
-
-    @staticmethod
-    def _cable_row(
-        d: dict[str, Any], cable: Cable, version: int, chash: str, source: str, item: str, at: str
-    ) -> tuple[Any, ...]:
-        """One ``cables`` row from a to_dict() (already cleaned of lone surrogates)."""
-        cb, decl = d["classified_by"], d["declassify"]
-        return (
-            d["id"], version, chash, d["created"], cable.year, d["released"], d["origin"],
-            d["classification"], d["classification_label"], _dumps(d["caveats"]), d["precedence"],
-            d["dtg"], d["from"], _dumps(d["to"]), _dumps(d["info"]), d["subject"],
-            d["subject_marking"], d["signer"], _dumps(cb) if cb is not None else None,
-            _dumps(decl) if decl is not None else None, _dumps(d["conflicts"]), d["body"],
-            d["header"], _clean(source), _clean(item), at,
-        )  # fmt: skip
 
     def _insert_ledger(self, entries: list[LedgerEntry]) -> None:
         self._conn.executemany(
@@ -282,24 +325,7 @@ class SQLiteStore:
 
     def record_failures(self, items: Iterable[tuple[str, str, str]]) -> list[LedgerEntry]:
         """Write ``failed`` ledger rows for (source, item, reason) triples."""
-        at = _now()
-        entries = [
-            LedgerEntry(source, item, "failed", None, reason, None, at) for source, item, reason in items
-        ]
-        if not entries:
-            return []
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                self._insert_ledger(entries)
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise _write_error(exc, self.path) from exc
-            except BaseException:
-                self._rollback()
-                raise
-        return entries
+        return self.add_prepared((), list(items))
 
     def _rollback(self) -> None:
         """Undo the open transaction, if SQLite has not already done so (it may after SQLITE_FULL)."""
@@ -324,7 +350,7 @@ class SQLiteStore:
             rows = self._all(f"{_CURRENT} WHERE c.id = ?", (cable_id,))
             if not rows:
                 raise NotFoundError(f"no cable {cable_id} in the store")
-            return Cable.from_dict(json.loads(rows[0][1]))
+            return Cable.from_dict(_load(rows[0][1]))
         rows = self._all(
             "SELECT data FROM cable_versions WHERE cable_id = ? AND version = ?", (cable_id, version)
         )
@@ -332,7 +358,7 @@ class SQLiteStore:
             if not self.has(cable_id):
                 raise NotFoundError(f"no cable {cable_id} in the store")
             raise NotFoundError(f"cable {cable_id} has no version {version}")
-        return Cable.from_dict(json.loads(rows[0][0]))
+        return Cable.from_dict(_load(rows[0][0]))
 
     def get_many(self, cable_ids: Iterable[str]) -> dict[str, Cable]:
         """Current versions of the ids that exist (missing ids are simply absent)."""
@@ -341,7 +367,7 @@ class SQLiteStore:
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             for cid, data in self._all(f"{_CURRENT} WHERE c.id IN ({marks})", chunk):
-                found[cid] = Cable.from_dict(json.loads(data))
+                found[cid] = Cable.from_dict(_load(data))
         return {cid: found[cid] for cid in ids if cid in found}
 
     def has(self, cable_id: str) -> bool:
@@ -381,7 +407,7 @@ class SQLiteStore:
             if not rows:
                 return
             for _cid, data in rows:
-                yield Cable.from_dict(json.loads(data))
+                yield Cable.from_dict(_load(data))
             last = rows[-1][0]
 
     def content_hashes(self) -> dict[str, str]:
@@ -433,6 +459,37 @@ class SQLiteStore:
                 }
             finally:
                 self._conn.execute("COMMIT")
+
+    # -- index bookkeeping ---------------------------------------------------------------------
+
+    def last_ledger_id(self) -> int:
+        """Id of the newest ledger row (0 when empty)."""
+        return int(self._all("SELECT coalesce(max(id), 0) FROM ledger")[0][0])
+
+    def index_mark(self) -> int | None:
+        """Ledger id up to which every change is committed in the index (None: never recorded)."""
+        rows = self._all("SELECT value FROM meta WHERE key = ?", (INDEX_MARK,))
+        return int(rows[0][0]) if rows and str(rows[0][0]).isdigit() else None
+
+    def set_index_mark(self, ledger_id: int) -> None:
+        """Record that the index holds every change up to ``ledger_id`` (after an index commit)."""
+        with self._lock:
+            try:
+                self._conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (INDEX_MARK, str(ledger_id)),
+                )
+            except sqlite3.Error as exc:
+                raise _write_error(exc, self.path) from exc
+
+    def changed_since(self, ledger_id: int) -> set[str]:
+        """Ids stored or updated by ledger rows after ``ledger_id`` (what the index may lack)."""
+        rows = self._all(
+            "SELECT DISTINCT cable_id FROM ledger WHERE id > ? AND status IN ('ingested', 'updated')",
+            (ledger_id,),
+        )
+        return {r[0] for r in rows}
 
     def close(self) -> None:
         """Close the connection (idempotent); the WAL is checkpointed by SQLite on last close."""

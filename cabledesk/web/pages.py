@@ -30,7 +30,7 @@ from cabledesk.web.querytext import (
 )
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
-QUERY_DOC = Path(__file__).resolve().parents[2] / "docs" / "query-language.md"
+QUERY_DOC = Path(__file__).resolve().parents[1] / "data" / "query-language.md"
 PAGE_SIZE = 20
 MAX_PAGE = 500
 SORTS = [("relevance", "Relevance"), ("-date", "Newest first"), ("date", "Oldest first")]

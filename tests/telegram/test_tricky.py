@@ -104,9 +104,12 @@ def test_09khartoum881_sentence_case_header_fields(record_of) -> None:
 )
 def test_damaged_classification_lines_are_recovered_and_flagged(record_of, cable_id: str, level: str) -> None:
     c = parse(record_of(cable_id))
-    assert any(
-        k.field == "classification" and k.telegram == level and "damaged" in k.note for k in c.conflicts
-    )
+    repairs = [k for k in c.conflicts if k.field == "classification_line"]
+    assert len(repairs) == 1 and repairs[0].metadata is None
+    assert repairs[0].note == f"damaged classification line read as {level}"
+    assert repairs[0].telegram and repairs[0].telegram in record_of(cable_id).body
+    # a repair is not a page-vs-telegram disagreement
+    assert not any(k.field == "classification" and k.metadata is None for k in c.conflicts)
 
 
 def test_08state93970_editor_note_does_not_hide_the_header(record_of) -> None:

