@@ -223,7 +223,9 @@ class Generator:
         if level == "UNCLASSIFIED":
             cls_line = "UNCLAS " + (f"SECTION 01 OF {sections:02d} " if sections > 1 else "") + place_line
         else:
-            cls_line = _SPACED[level] + (f" SECTION 01 OF {sections:02d} " if sections > 1 else " ") + place_line
+            cls_line = (
+                _SPACED[level] + (f" SECTION 01 OF {sections:02d} " if sections > 1 else " ") + place_line
+            )
         lines = [cls_line, ""]
         if "NOFORN" in label:
             lines.append("NOFORN")
@@ -242,7 +244,10 @@ class Generator:
             lines += [f"     {it}" for it in items[1:]]
             lines.append("")
         if level != "UNCLASSIFIED":
-            lines.append("Classified By: " + (donor.classified_by or f"Charge d'Affaires, a.i., for reasons 1.4 (b) and (d)"))
+            lines.append(
+                "Classified By: "
+                + (donor.classified_by or "Charge d'Affaires, a.i., for reasons 1.4 (b) and (d)")
+            )
             lines.append("")
         section, written = 2, 0
         main, fallback = _MARK[level]
@@ -307,7 +312,9 @@ _PARA_START = re.compile(r"(?m)^(\d+)\. ")
 def mirror_page(g: Generated) -> str:
     """A page in the December 2010 mirror's layout (metadata table, two <pre> blocks, ¶ anchors)."""
     body = _escape(g.body)
-    body = _PARA_START.sub(lambda m: f"<a id='par{m[1]}' href='#par{m[1]}'>\u00b6</a>{m[1]}. ", body.replace("&#x000A;", "\n"))
+    body = _PARA_START.sub(
+        lambda m: f"<a id='par{m[1]}' href='#par{m[1]}'>\u00b6</a>{m[1]}. ", body.replace("&#x000A;", "\n")
+    )
     body = body.replace("\n", "&#x000A;")
     ym = f"{g.created:%Y/%m}"
     return (
@@ -327,13 +334,24 @@ def write_corpus(cables: Iterator[Generated], out: Path, fmt: str, compress: boo
     """Write in one format; returns (cables, bytes of telegram text)."""
     n = text_bytes = 0
     if fmt == "csv":
-        opener = gzip.open(out, "wt", encoding="utf-8", newline="", compresslevel=1) if compress else out.open(
-            "w", encoding="utf-8", newline="")
+        opener = (
+            gzip.open(out, "wt", encoding="utf-8", newline="", compresslevel=1)
+            if compress
+            else out.open("w", encoding="utf-8", newline="")
+        )
         with opener as fh:
             for g in cables:
                 n += 1
-                row = CsvRow(str(n), iso_to_release_date(g.created.isoformat()), g.id, g.origin,
-                             g.classification, "|".join(g.references), g.header, g.body)
+                row = CsvRow(
+                    str(n),
+                    iso_to_release_date(g.created.isoformat()),
+                    g.id,
+                    g.origin,
+                    g.classification,
+                    "|".join(g.references),
+                    g.header,
+                    g.body,
+                )
                 fh.write(",".join(csv_field(v) for v in (row.sequence, row.created, row.id, row.origin,
                          row.classification, row.references, row.header, row.body)) + "\n")  # fmt: skip
                 text_bytes += len(g.header) + len(g.body)
@@ -350,11 +368,11 @@ def write_corpus(cables: Iterator[Generated], out: Path, fmt: str, compress: boo
         return n, text_bytes
     for g in cables:
         if fmt == "mirror":
-            path, data = out / "cable" / f"{g.created:%Y/%m}" / f"{g.id}.html", mirror_page(g)
+            path, page = out / "cable" / f"{g.created:%Y/%m}" / f"{g.id}.html", mirror_page(g)
         else:
-            path, data = out / f"{g.id}.txt", write_text(g.header, g.body)
+            path, page = out / f"{g.id}.txt", write_text(g.header, g.body)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(data, encoding="utf-8")
+        path.write_text(page, encoding="utf-8")
         n += 1
         text_bytes += len(g.header) + len(g.body)
     return n, text_bytes
@@ -375,7 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     n, nbytes = write_corpus(generate(args.corpus, args.count, args.seed, args.manifest), args.out,
                              args.format, args.compress)  # fmt: skip
     secs = time.perf_counter() - t0
-    print(f"{n:,} cables, {nbytes / 1e6:,.0f} MB of telegram text -> {args.out} in {secs:.0f} s", file=sys.stderr)
+    print(
+        f"{n:,} cables, {nbytes / 1e6:,.0f} MB of telegram text -> {args.out} in {secs:.0f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

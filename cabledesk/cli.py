@@ -192,10 +192,8 @@ def search(
 
 
 def _batch(desk: Desk, path: Path, fmt: str) -> None:
-    from cabledesk.search import batch_search
-
     lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    results = list(batch_search(desk.index, lines))
+    results = list(desk.batch_search(lines))
     if fmt == "json":
         _out(results)
         return
@@ -347,6 +345,9 @@ def demo(
 # (Kept in modules of their own so this file stays a thin, short layer.)
 from cabledesk import cli_refs; cli_refs.register(app)  # noqa: E402, E702, I001  refs/thread/graph/unreleased
 from cabledesk import cli_trace; cli_trace.register(app)  # noqa: E402, E702, I001  trace
+from cabledesk import cli_entities; cli_entities.register(app)  # noqa: E402, E702, I001  enrich/entities/entity
+from cabledesk import cli_admin; cli_admin.register(app)  # noqa: E402, E702, I001  admin/audit (server mode)
+from cabledesk import cli_protect; cli_protect.register(app)  # noqa: E402, E702, I001  protect/check-article
 # --- END EXTENSIONS ---
 
 

@@ -16,7 +16,6 @@ from cabledesk.cli import DEFAULT_DB, EXIT_USAGE, DbOption, JsonOption, _desk, _
 from cabledesk.desk import Desk
 from cabledesk.trace import TraceResult, trace, trace_file
 from cabledesk.trace_match import Matcher
-from cabledesk.trace_quotes import kind_of
 from cabledesk.trace_report import render_report
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from cabledesk import ingest as _ingest
+from cabledesk.errors import NotFoundError
 from cabledesk.model import Cable, LedgerEntry, dumps
-from cabledesk.store import index_path_for, open_store
+from cabledesk.store import index_path_for, is_postgres_url, open_store
 from cabledesk.store.index import CableIndex
 
 #: Columns of ``export --format csv``: the flat fields of the JSON contract, lists joined by "; ".
@@ -30,15 +31,17 @@ class Desk:
 
     def __init__(self, db: str | Path, *, readonly: bool = False) -> None:
         self.db_path = Path(db)
+        # Server mode (docs/deployment.md): a postgresql:// URL is kept as is, not made a Path.
+        self.db: str | Path = str(db) if is_postgres_url(str(db)) else self.db_path
         self.readonly = readonly
-        self.store = open_store(self.db_path, readonly=readonly)
+        self.store = open_store(self.db, readonly=readonly)
         self._index: CableIndex | None = None
 
     @property
     def index(self) -> CableIndex:
         """The tantivy index, opened on first use (commands that only read records skip it)."""
         if self._index is None:
-            self._index = CableIndex(index_path_for(self.db_path))
+            self._index = CableIndex(index_path_for(self.db))
         return self._index
 
     def close(self) -> None:
@@ -89,8 +92,10 @@ class Desk:
         return self.store.get(cable_id.strip().upper())
 
     def stats(self) -> dict[str, Any]:
-        """Counts by classification, origin, year and tag."""
-        return self.store.stats()
+        """Counts by classification, origin, year and tag, and how well REF lines resolve."""
+        from cabledesk.enrich.references import reference_stats
+
+        return {**self.store.stats(), "references": reference_stats(self.store)}
 
     def ledger(self, failed_only: bool = False, limit: int | None = None) -> list[LedgerEntry]:
         """What became of every input item, newest last."""
@@ -100,7 +105,21 @@ class Desk:
         """Run a query-language search; see :func:`cabledesk.search.search` for the options."""
         from cabledesk.search import search
 
-        return search(self.index, query, **options)
+        return search(self.index, query, cites_of=self.cites_of, **options)
+
+    def batch_search(self, queries: Iterable[str], top: int = 3) -> Iterator[dict[str, Any]]:
+        """One result per query line (for checking a list of names against the whole leak)."""
+        from cabledesk.search import batch_search
+
+        return batch_search(self.index, queries, top=top, cites_of=self.cites_of)
+
+    def cites_of(self, cable_id: str) -> list[str]:
+        """Reference ids that a cable cites (empty for an unknown id): powers ``citedby:``."""
+        try:
+            cable = self.store.get(cable_id.strip().upper())
+        except NotFoundError:
+            return []
+        return [r.id for r in cable.references if r.id]
 
     def matching_ids(self, query: str | None) -> Iterator[str]:
         """Every cable id matching ``query`` (all ids when None), in id order."""
@@ -109,7 +128,7 @@ class Desk:
             return
         from cabledesk.search import matching_ids
 
-        yield from sorted(matching_ids(self.index, query))
+        yield from sorted(matching_ids(self.index, query, cites_of=self.cites_of))
 
     def export(
         self, out: IO[str], *, query: str | None = None, fmt: Literal["jsonl", "csv"] = "jsonl"

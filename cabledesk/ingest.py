@@ -158,7 +158,9 @@ def _chunks(source: Path, seen: set[str]) -> Iterator[tuple[_Chunk, list[RawReco
 class _Writer:
     """The single writer: batches prepared cables into store transactions, then into the index."""
 
-    def __init__(self, store: SQLiteStore, index: CableIndex, summary: IngestSummary, batch_size: int) -> None:
+    def __init__(
+        self, store: SQLiteStore, index: CableIndex, summary: IngestSummary, batch_size: int
+    ) -> None:
         self.store, self.index, self.summary, self.batch_size = store, index, summary, batch_size
         self.cables: list[tuple[PreparedCable, str, str]] = []
         self.docs: list[PreparedDocs | None] = []
@@ -276,6 +278,14 @@ def repair_index(store: SQLiteStore, index: CableIndex) -> dict[str, int]:
     if mark != head:
         store.set_index_mark(head)
     return {"added": len(missing - stale), "removed": len(extra), "refreshed": len(stale)}
+
+
+def index_lag(store: SQLiteStore) -> int:
+    """Cables stored or updated after the last index commit (0 = the index is known to be current)."""
+    mark = store.index_mark()
+    if mark is None:
+        return 0
+    return len(store.changed_since(mark)) if mark < store.last_ledger_id() else 0
 
 
 def reindex(store: SQLiteStore, index: CableIndex, progress: Progress | None = None) -> int:

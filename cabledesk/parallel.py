@@ -9,17 +9,18 @@ Results come back in input order, so a parallel ingest writes exactly what a ser
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import os
 import signal
 import sys
+import threading
 import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import TypeVar
 
 from cabledesk.errors import CabledeskError
@@ -36,8 +37,6 @@ WORKERS_ENV = "CABLEDESK_WORKERS"
 T = TypeVar("T")
 P = TypeVar("P")
 R = TypeVar("R")
-
-_PR_SET_PDEATHSIG = 1
 
 
 class WorkerError(CabledeskError):
@@ -74,14 +73,22 @@ def worker_count(total_bytes: int, min_bytes: int) -> int:
 
 
 def _init_worker() -> None:
-    """Workers die with their parent (kill -9 of the ingest) and leave Ctrl-C to the parent."""
+    """Workers leave Ctrl-C to the parent and exit as soon as the parent dies (even by kill -9).
+
+    Nothing else would stop them: each worker holds both ends of the pool's pipes and the
+    forkserver's liveness pipe, so none of them ever sees end-of-file when the parent is gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
+    parent = mp.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        mp_connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cabledesk-parent-watch", daemon=True).start()
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -50,6 +51,7 @@ FIELDS: dict[str, tuple[FieldKind, str]] = {
     "signer": ("text", "signer"),
     "classifiedby": ("text", "classifiedby"),
     "cites": ("keyword", "cites"),
+    "citedby": ("keyword", "citedby"),  # expanded to id: terms by expand_citedby() before compiling
     "marking": ("marking", "marking"),
     "date": ("date", "ts"),
     "year": ("year", "ts"),
@@ -143,6 +145,30 @@ class Not:
 
 
 Node = Text | Keyword | Range | And | Or | Not
+
+#: Looks up the reference ids a cable cites (the records know them; the index does not store them).
+CitesLookup = Callable[[str], list[str]]
+
+
+def expand_citedby(node: Node, lookup: CitesLookup | None) -> Node:
+    """Replace each ``citedby:ID`` with ``(id:A OR id:B ...)``, the cables that ID cites."""
+    if isinstance(node, Keyword) and node.field == "citedby":
+        if lookup is None:
+            raise QueryError("citedby: needs the cable records; search through a Desk", node.pos,
+                             "use cabledesk.Desk(db).search(...)")
+        ids = sorted(set(lookup(node.value)))
+        if not ids:  # cites nothing we know: match nothing rather than everything
+            return Keyword("id", "\x00NONE", node.pos)
+        if len(ids) == 1:
+            return Keyword("id", ids[0], node.pos)
+        return Or(tuple(Keyword("id", i, node.pos) for i in ids))
+    if isinstance(node, And):
+        return And(tuple(expand_citedby(n, lookup) for n in node.items))
+    if isinstance(node, Or):
+        return Or(tuple(expand_citedby(n, lookup) for n in node.items))
+    if isinstance(node, Not):
+        return Not(expand_citedby(node.item, lookup))
+    return node
 
 
 # -- parser ----------------------------------------------------------------------------------------

@@ -100,6 +100,12 @@ def stats_view(stats: dict[str, Any]) -> Group:
             if key == "year":
                 counts = dict(sorted(counts.items(), key=lambda kv: str(kv[0])))
             parts.append(count_table(f"Cables {title}", counts, limit=50 if key == "year" else 15))
+    refs = stats.get("references") or {}
+    if refs.get("items"):
+        parts.append(Text(
+            f"REF items: {refs['items']:,}; cable-like {refs['cable_like']:,}, resolved to an id "
+            f"{refs['resolution_rate']:.1%}; cited cable in this corpus {refs['in_corpus_rate']:.1%}, "
+            f"in the 2011 full release {refs['in_manifest_rate']:.1%}"))
     return Group(*parts)
 
 

@@ -17,7 +17,16 @@ import tantivy
 
 from cabledesk import textnorm
 from cabledesk.errors import QueryError
-from cabledesk.query import Keyword, Node, Text, compile_query, parse, positive_leaves
+from cabledesk.query import (
+    CitesLookup,
+    Keyword,
+    Node,
+    Text,
+    compile_query,
+    expand_citedby,
+    parse,
+    positive_leaves,
+)
 from cabledesk.store.index import FACET_FIELDS, CableIndex, cable_hash
 
 Sort = Literal["relevance", "date", "-date"]
@@ -63,13 +72,17 @@ def search(
     sort: Sort = "relevance",
     paragraphs: bool = False,
     facets: bool = True,
+    cites_of: CitesLookup | None = None,
 ) -> SearchResult:
-    """Run a query-language search; raises QueryError (never an engine error) when it is malformed."""
+    """Run a query-language search; raises QueryError (never an engine error) when it is malformed.
+
+    ``cites_of`` maps a cable id to the ids it cites; it makes ``citedby:ID`` work (Desk passes it).
+    """
     if sort not in ("relevance", "date", "-date"):
         raise QueryError(f"unknown sort '{sort}'", 0, "use relevance, date or -date")
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset must be zero or more", 0, "e.g. --limit 20 --offset 40")
-    ast = parse(query)
+    ast = expand_citedby(parse(query), cites_of)
     kind = "paragraphs" if paragraphs else "cables"
     try:
         tq = compile_query(ast, index.schema)
@@ -349,9 +362,9 @@ def _key(k: Any) -> str:
     return str(int(k)) if isinstance(k, float | int) else str(k)
 
 
-def matching_ids(index: CableIndex, query: str) -> list[str]:
+def matching_ids(index: CableIndex, query: str, cites_of: CitesLookup | None = None) -> list[str]:
     """Every cable id matching ``query``, sorted (for export): no snippets, no facets, one pass."""
-    ast = parse(query)
+    ast = expand_citedby(parse(query), cites_of)
     try:
         tq = compile_query(ast, index.schema)
         searcher = index.searcher()
@@ -368,14 +381,16 @@ def matching_ids(index: CableIndex, query: str) -> list[str]:
     return sorted(str(b["key"]) for b in agg["ids"]["buckets"])
 
 
-def batch_search(index: CableIndex, queries: Iterable[str], top: int = 3) -> Iterator[dict[str, Any]]:
+def batch_search(
+    index: CableIndex, queries: Iterable[str], top: int = 3, cites_of: CitesLookup | None = None
+) -> Iterator[dict[str, Any]]:
     """One line per query (blank lines and '#' comments skipped): total and top hits, or the error."""
     for line in queries:
         q = line.strip()
         if not q or q.startswith("#"):
             continue
         try:
-            res = search(index, q, limit=top, facets=False)
+            res = search(index, q, limit=top, facets=False, cites_of=cites_of)
         except QueryError as exc:
             yield {"query": q, "error": exc.to_dict()}
             continue

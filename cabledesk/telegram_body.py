@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from cabledesk.model import Declassify
 from cabledesk.telegram_fields import parse_reasons, split_classified_by
@@ -193,6 +194,7 @@ _MARK_FIRST = {
 _MARK_SPLIT = re.compile(r"[/\s,\-]+")
 
 
+@lru_cache(maxsize=2048)
 def is_marking(inner: str) -> bool:
     """Whether '(…)' content is a portion mark ('S//NF', 'C NF', 'sbu') rather than prose."""
     toks = [t for t in _MARK_SPLIT.split(inner.strip()) if t]
@@ -351,7 +353,7 @@ def _fill(h: BodyHeader, values: dict[str, list[str]], end: int) -> BodyHeader:
         h.spill.append(prose.strip())
     h.classified_by = joined("cby")
     if h.classified_by:
-        h.classified_by, rest = split_classified_by(h.classified_by)
+        h.classified_by, rest = split_classified_by(" ".join(h.classified_by.split()))
         heading = re.fullmatch(r"-*\s*(.*?)\s*-{3,}\s*", rest)
         h.spill.extend([heading.group(1), "-" * 7] if heading else [rest] if rest else [])
     h.end = end

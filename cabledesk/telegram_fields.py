@@ -1,6 +1,7 @@
 """Two typed header fields with many spellings: the TAGS line and the "Classified By" line.
 
-TAGS: comma lines keep each item whole ('USEU BRUSSELS', 'Organized Crime'); space lines split on
+TAGS: comma lines keep each free-text item whole ('USEU BRUSSELS', 'Organized Crime'; an item of
+codes only, 'ECON KISL', lacks a comma and is split); space lines split on
 spaces; person tags '(CLINTON, HILLARY)' stay whole in both; each physical line follows its own
 style (09STATE11937 has a space line continued by a comma line).
 
@@ -13,6 +14,7 @@ Classified By: about twenty spellings of the reasons (``1.4 (b) and (d)``, ``1.4
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from cabledesk.model import ClassifiedBy
 
@@ -57,8 +59,10 @@ def _comma_items(line: str) -> list[str]:
         if paren and head.strip() and all(_CODE_TAG.match(t) for t in head.split()):
             out.extend(head.split())  # "OVIP (CLINTON, HILLARY)": a code tag, then a person tag
             out.append("(" + person)
+        elif len(it.split()) > 1 and all(t.isupper() and _CODE_TAG.match(t) for t in it.split()):
+            out.extend(it.split())  # "ECON KISL": a missing comma between two codes (09RIYADH651)
         else:
-            out.append(it)
+            out.append(it)  # free text stays whole: "USEU BRUSSELS", "GOI EXTERNAL", "Organized Crime"
     return out
 
 
@@ -89,6 +93,10 @@ _REASON = re.compile(
     r"(?P<letters>(?:[\s(),/&;:.+\-]|and\b|or\b|[a-h](?![A-Za-z]))*)",
     re.I,
 )
+_AND_OR = re.compile(r"\b(?:and|or)\b", re.I)
+_FRAGMENT = re.compile(r"[a-z]+[,.]?")
+_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
+_DERIVED = re.compile(r"derived\s+from\b", re.I)
 _LETTER = re.compile(r"(?<![A-Za-z])([a-h])(?![A-Za-z])", re.I)
 _REASON_WORD = re.compile(
     r"[,;.]?\s*(?:\b(?:f\s?o\s?r?|per|under|by)\s+)?(?:the\s+)?\b(?:r\s?e\s?a\s?s?\s?o\s?n\s?s?\b|E\.?\s?O\.?\s*\d{5}\b)",
@@ -106,14 +114,15 @@ _SMALL_WORDS = frozenset("for per by and the of at in on to a.i a.i. or".split()
 _LEAD = re.compile(r"^\s*(?:\(U\)\s*)?(?:Classified\s+by\b\s*:?\s*)?", re.I)
 
 
-def _reasons(text: str) -> tuple[list[str], int, int]:
+@lru_cache(maxsize=512)
+def _reasons(text: str) -> tuple[tuple[str, ...], int, int]:
     """Normalised reasons, where the first reason starts and where the last one ends."""
     fixed = _AND.sub(lambda m: "and".ljust(len(m.group(0))), text)  # same length: offsets stay valid
     reasons: list[str] = []
     start = end = -1
     for m in _REASON.finditer(fixed):
         section = m.group("a") or m.group("b")
-        letters = _LETTER.findall(re.sub(r"\b(?:and|or)\b", " ", m.group("letters"), flags=re.I))
+        letters = _LETTER.findall(_AND_OR.sub(" ", m.group("letters")))
         if not letters:
             continue
         if start < 0:
@@ -125,12 +134,12 @@ def _reasons(text: str) -> tuple[list[str], int, int]:
             r = f"1.{section}({letter.lower()})"
             if r not in reasons:
                 reasons.append(r)
-    return reasons, start, end
+    return tuple(reasons), start, end
 
 
 def parse_reasons(text: str) -> list[str]:
     """['1.4(b)', '1.4(d)'] from '... for reasons 1.4 (b) and (d)'."""
-    return _reasons(text)[0]
+    return list(_reasons(text)[0])
 
 
 def split_classified_by(text: str) -> tuple[str, str]:
@@ -194,12 +203,13 @@ def _tokens(seg: str) -> list[str]:
     for t in seg.split():
         if (
             out
-            and re.fullmatch(r"[a-z]+[,.]?", t)
+            and t[0].islower()
+            and _FRAGMENT.fullmatch(t)
             and t.strip(",.") not in _SMALL_WORDS
             and (
-                re.fullmatch(r"[A-Z]", out[-1])
+                (len(out[-1]) == 1 and out[-1].isupper())
                 or (out[-1] + t).strip(",.").upper() in _TITLE_WORDS
-                or (len(t.strip(",.")) <= 3 and re.fullmatch(r"[A-Z][a-z]{2,}", out[-1]))
+                or (len(t.strip(",.")) <= 3 and _CAPITALISED.fullmatch(out[-1]))
             )
         ):
             out[-1] += t  # "Affa irs" -> "Affairs", "Michae l" -> "Michael"
@@ -210,7 +220,7 @@ def _tokens(seg: str) -> list[str]:
 
 def _split_name_title(who: str) -> tuple[str | None, str | None]:
     """Separate a person's name from the office ('DCM Gerald M. Feierstein')."""
-    if not who or re.match(r"(?i)derived\s+from\b", who):
+    if not who or _DERIVED.match(who):
         return None, None
     segs = [
         s.strip(" -–")
@@ -269,4 +279,4 @@ def parse_classified_by(text: str) -> ClassifiedBy:
         who = _TAIL.sub("", who)
     who = who.strip(" ,.;:-")
     name, title = _split_name_title(who)
-    return ClassifiedBy(text=text, name=name, title=title, reasons=reasons)
+    return ClassifiedBy(text=text, name=name, title=title, reasons=list(reasons))

@@ -83,12 +83,12 @@ def pre_clean(lines: list[str]) -> list[str]:
     post: str | None = None  # the classification line's post, looked up at the first inline break
     out: list[str] = []
     first_page2_rest: str | None = None
-    i, n = 0, len(lines)
-    while i < n:
-        line = lines[i]
-        i += 1
+    skip_to = 0
+    for i, line in enumerate(lines):
+        if i < skip_to:
+            continue
         if len(line) < 100:  # whole-line markers are short; long prose lines skip these regexes
-            if _SECTION_BREAK.match(line):
+            if ("OF" in line or "of" in line or "Of" in line or "oF" in line) and _SECTION_BREAK.match(line):
                 continue
             m = _LONE_CLASS_OR_MSGNO.match(line)
             if m and not m.group("cav"):
@@ -105,10 +105,9 @@ def pre_clean(lines: list[str]) -> list[str]:
                     out[-1] = _GLUED_CLASS.sub("", out[-1])
                 sec = m.group("sec")
                 if m.group("page") == "01" and sec and sec.lstrip("0") not in ("", "1"):
-                    skip = _repeated_section_header(lines, i, sec)
+                    skip = _repeated_section_header(lines, i + 1, sec)
                     if skip is not None:
-                        end, rest = skip
-                        i = end
+                        skip_to, rest = skip
                         if rest and rest != first_page2_rest:
                             out.append(rest)
                         continue

@@ -22,6 +22,9 @@ from cabledesk.trace_quotes import ArticleKind, Quote, article_text, extract, ki
 Status = Literal["matched", "unmatched", "too_short"]
 #: A second cable (the same text sent twice) is listed when it scores within this of the best match.
 SAME_TEXT_MARGIN = 1.0
+#: Short quotes (fewer than SHORT_WORDS words) are generic: any cable scoring above the threshold
+#: and within SHORT_MARGIN of the best stays a candidate, and the article's context picks among them.
+SHORT_WORDS, SHORT_MARGIN = 10, 10.0
 MAX_MATCHES = 3
 
 
@@ -74,7 +77,8 @@ def match_quote(matcher: Matcher, quote: Quote) -> QuoteResult:
     scored = matcher.match(quote.parts)
     best = scored[0] if scored else None
     if best is not None and best.score >= matcher.threshold:
-        same = [m for m in scored[1:] if m.score >= max(matcher.threshold, best.score - SAME_TEXT_MARGIN)]
+        margin = SHORT_MARGIN if quote.words < SHORT_WORDS else SAME_TEXT_MARGIN
+        same = [m for m in scored[1:] if m.score >= max(matcher.threshold, best.score - margin)]
         return QuoteResult(quote, "matched", [best, *same][:MAX_MATCHES])
     if len(set(quote.segments)) > 1:  # quoted across article paragraphs: try each piece on its own
         pieces = []
@@ -82,10 +86,25 @@ def match_quote(matcher: Matcher, quote: Quote) -> QuoteResult:
             parts = [p for p, s in zip(quote.parts, quote.segments, strict=True) if s == seg]
             got = matcher.match(parts)
             if got:
+                got[0].segment = seg
                 pieces.append(got[0])
         if pieces and all(m.score >= matcher.threshold for m in pieces):
             return QuoteResult(quote, "matched", pieces[:MAX_MATCHES])
     return QuoteResult(quote, "unmatched", [best] if best is not None else [])
+
+
+def prefer_supported(results: list[QuoteResult]) -> None:
+    """When a quote's text is in several cables with the same score, put first the cable that the
+    article's other quotes come from (a sentence repeated across cables is attributed in context)."""
+    support: dict[str, int] = {}
+    for r in results:
+        if r.status == "matched":
+            for cid in {m.id for m in r.matches}:
+                support[cid] = support.get(cid, 0) + 1
+    for r in results:
+        if r.status == "matched" and len({m.id for m in r.matches}) > 1 and r.matches[0].segment is None:
+            # Support from the *other* quotes: this quote's own candidates each count once.
+            r.matches.sort(key=lambda m: (-support.get(m.id, 0), -m.score))
 
 
 def trace(desk: Desk, raw: str, kind: ArticleKind = "txt", *, matcher: Matcher | None = None) -> TraceResult:
@@ -94,6 +113,7 @@ def trace(desk: Desk, raw: str, kind: ArticleKind = "txt", *, matcher: Matcher |
     text = article_text(raw, kind)
     matcher = matcher or Matcher(desk.index)
     results = [match_quote(matcher, q) for q in extract(text)]
+    prefer_supported(results)
     cables = rank_cables(desk, matcher, text, results)
     return TraceResult(text, results, cables, round((time.perf_counter() - t0) * 1000, 1), matcher.threshold)
 

@@ -19,7 +19,7 @@ import tantivy
 
 from cabledesk import textnorm
 from cabledesk.model import Cable
-from cabledesk.trace_match import Matcher
+from cabledesk.trace_match import SUBJECT, Matcher
 
 if TYPE_CHECKING:
     from cabledesk.desk import Desk
@@ -226,13 +226,12 @@ def rank_cables(desk: Desk, matcher: Matcher, text: str, quotes: list[QuoteResul
             r = rank(m.id)
             r.score += W_QUOTE * m.score / 100
             r.quotes += 1
-            where = f"¶{m.paragraph}" if m.paragraph is not None else f"paragraph {m.pos + 1}"
+            where = "the subject line" if m.pos == SUBJECT else (
+                f"¶{m.paragraph}" if m.paragraph is not None else f"paragraph {m.pos + 1}")
             r.evidence.append(f"quote {i} matched {where} (score {m.score:g})")
     for cid, hits in paraphrases(matcher, mask_quotes(text, quotes)).items():
-        points = 0.0
         hits.sort(key=lambda h: -h[0])
-        for k, sent, n, words in hits:
-            points += min(W_PARA_MAX, 1.0 + 0.5 * (k - MIN_SHARED))
+        points = sum(min(W_PARA_MAX, 1.0 + 0.5 * (h[0] - MIN_SHARED)) for h in hits)
         if cid not in ranks and points < MIN_PARAPHRASE:
             continue
         r = rank(cid)

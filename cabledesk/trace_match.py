@@ -32,6 +32,9 @@ MAX_PAIRS = 12
 MAX_TERMS = 8
 #: A word in more than this share of paragraphs says nothing about where a quote came from.
 COMMON_SHARE = 0.2
+#: Cable subjects aligned per quote, and the ``pos`` that marks a subject line (not a paragraph).
+SUBJECTS = 3
+SUBJECT = -1
 _APOSTROPHES = ("'", "’", "‘", "`")
 _WRAP_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*")
 
@@ -52,10 +55,11 @@ class Match:
 
     id: str
     paragraph: int | None
-    pos: int
+    pos: int  # 0-based paragraph position; SUBJECT (-1) for the subject line
     score: float
     excerpt: str
     diff: list[dict[str, str]] = field(default_factory=list)
+    segment: int | None = None  # article paragraph of the quote piece matched (multi-paragraph quotes)
 
     def to_dict(self) -> dict[str, Any]:
         """One entry of a quote's ``matches`` in the trace JSON contract."""
@@ -118,10 +122,10 @@ def align(parts: list[str], text: str) -> tuple[float, int, int]:
             continue
         if len(q) <= len(folded):
             r = fuzz.partial_ratio_alignment(q, folded)
-            score, a, b = r.score, r.dest_start, r.dest_end
+            score, a, b = (r.score, r.dest_start, r.dest_end) if r else (0.0, 0, 0)
         else:  # the paragraph is shorter than the quote: only part of the quote can come from it
             r = fuzz.partial_ratio_alignment(folded, q)
-            score, a, b = r.score * len(folded) / len(q), 0, len(folded)
+            score, a, b = (r.score if r else 0.0) * len(folded) / len(q), 0, len(folded)
         i, j = _token_range(starts, a, b)
         lo, hi = min(lo, spans[i][0]), max(hi, spans[j - 1][1])
         total += score * len(q)
@@ -174,7 +178,7 @@ class Matcher:
     def idf(self, term: str) -> float:
         return math.log(self.n_docs / (1 + self.df(term)))
 
-    def query(self, parts: list[str]) -> tantivy.Query | None:
+    def query(self, parts: list[str], field: str = "text") -> tantivy.Query | None:
         """OR of the rarest word pairs (as phrases) and rarest words of the quote's parts."""
         schema, Q, Occ = self.index.schema, tantivy.Query, tantivy.Occur
         common = COMMON_SHARE * self.n_docs
@@ -192,13 +196,14 @@ class Matcher:
         top_pairs = sorted(pairs, key=lambda p: -pairs[p])[:MAX_PAIRS]
         top_terms = sorted(singles, key=lambda t: -singles[t])[:MAX_TERMS]
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = [
-            (Occ.Should, Q.boost_query(Q.phrase_query(schema, "text", list(p)), 2.0)) for p in top_pairs
+            (Occ.Should, Q.boost_query(Q.phrase_query(schema, field, list(p)), 2.0)) for p in top_pairs
         ]
-        clauses += [(Occ.Should, Q.term_query(schema, "text", t)) for t in top_terms]
+        clauses += [(Occ.Should, Q.term_query(schema, field, t)) for t in top_terms]
         return Q.boolean_query(clauses) if clauses else None
 
     def candidates(self, parts: list[str], limit: int | None = None) -> list[Para]:
-        """The paragraphs most likely to hold the quote, best first."""
+        """The paragraphs most likely to hold the quote, best first; then a few cable subjects
+        (reporters quote subject lines too), which come back with ``pos`` = SUBJECT."""
         q = self.query(parts)
         if q is None:
             return []
@@ -207,6 +212,13 @@ class Matcher:
         for _, addr in res.hits:
             d = self.searcher.doc(addr).to_dict()
             out.append(Para(d["id"][0], (d.get("n") or [None])[0], (d.get("pos") or [0])[0], d["text"][0]))
+        sq = self.query(parts, field="subject")
+        if sq is not None:
+            cables = self.index.searcher("cables")
+            for _, addr in cables.search(sq, SUBJECTS, count=False).hits:
+                d = cables.doc(addr).to_dict()
+                if d.get("subject"):
+                    out.append(Para(d["id"][0], None, SUBJECT, d["subject"][0]))
         return out
 
     def score(self, parts: list[str], para: Para) -> Match:

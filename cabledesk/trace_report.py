@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from cabledesk.trace import TraceResult
+from cabledesk.trace_match import SUBJECT
 
 TEMPLATES_DIR = Path(__file__).with_name("web") / "templates"
 
@@ -57,8 +58,18 @@ def _env() -> jinja2.Environment:
 
 
 def anchor(paragraph: int | None, pos: int) -> str:
-    """The cable page's paragraph anchor: ``p6`` for numbered paragraphs, ``u3`` for unnumbered ones."""
-    return f"p{paragraph}" if paragraph is not None else f"u{pos}"
+    """The cable page's paragraph anchor: ``p6`` for numbered paragraphs, ``u3`` for unnumbered ones,
+    none for the subject line."""
+    if pos == SUBJECT:
+        return ""
+    return f"#p{paragraph}" if paragraph is not None else f"#u{pos}"
+
+
+def where(paragraph: int | None, pos: int) -> str:
+    """How a reporter cites the place: ¶6, "subject line", "paragraph 3" (unnumbered)."""
+    if pos == SUBJECT:
+        return "subject line"
+    return f"¶{paragraph}" if paragraph is not None else f"paragraph {pos + 1}"
 
 
 def view(result: TraceResult, base_url: str = "") -> dict[str, Any]:
@@ -68,8 +79,8 @@ def view(result: TraceResult, base_url: str = "") -> dict[str, Any]:
         matches = [
             {
                 **m.to_dict(),
-                "href": f"{base_url}/cable/{m.id}#{anchor(m.paragraph, m.pos)}",
-                "where": f"¶{m.paragraph}" if m.paragraph is not None else f"paragraph {m.pos + 1}",
+                "href": f"{base_url}/cable/{m.id}{anchor(m.paragraph, m.pos)}",
+                "where": where(m.paragraph, m.pos),
             }
             for m in qr.matches
         ]

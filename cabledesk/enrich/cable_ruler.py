@@ -47,10 +47,27 @@ _LEADING_TITLE = frozenset(
 )
 
 #: Spans the model tags as persons that are roles, not people.
-ROLE_ONLY = frozenset(w.lower() for w in TITLE_WORDS | {"POTUS", "SecState", "Codel", "Staffdel", "XXXXXXXXXXXX"})
+ROLE_ONLY = frozenset(
+    w.lower() for w in TITLE_WORDS | {"POTUS", "SecState", "Codel", "Staffdel", "XXXXXXXXXXXX"}
+)
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’]*")
-_POSSESSIVE = re.compile(r"(?:['’]s|['’]|,s)$")
+_POSSESSIVE = re.compile(r"(?:['’][sS]|['’]|,s)$")
+_KEEP_DOT = frozenset({"ltd.", "co.", "inc.", "corp.", "jr.", "sr.", "st.", "bros."})
+
+#: Words of a title phrase that the model sometimes glues to the front of a name.
+TITLE_VOCAB = frozenset(
+    """governance security affairs foreign defense defence interior justice finance economy economics
+    planning planner planer policy nonproliferation disarmament intelligence political economic public
+    national international trade energy health education development legal consular military naval
+    armed forces staff cabinet presidency committee commission council federal state regional""".split()
+)
+
+#: Cable furniture and generic words the model tags as names.
+NOT_NAMES = frozenset(
+    """embassy department post state country team government working group westerner mission consulate
+    the embassy the department emboff emboffs poloff poloffs econoff codel staffdel""".split()
+) | {"country team", "working group", "the government"}
 
 
 @lru_cache(maxsize=1)
@@ -157,7 +174,14 @@ def _clean_span(text: str, start: int, end: int, *, strip_titles: bool) -> tuple
     if m and m.start() > 0:
         end = start + m.start()
         span = text[start:end]
-    while span and span[-1] in " ,;:-–—(\"“”'’":
+    while span and (
+        span[-1] in " ,;:-–—(\"“”'’"
+        or (
+            span[-1] == "."
+            and "." not in span.split(" ")[-1][:-1]
+            and span.split(" ")[-1].lower() not in _KEEP_DOT
+        )
+    ):
         end -= 1
         span = text[start:end]
     while span and span[0] in " ,;:-–—)\"“”'’(":
@@ -167,17 +191,22 @@ def _clean_span(text: str, start: int, end: int, *, strip_titles: bool) -> tuple
     dropped = 0
     for w in words[:-1]:
         lw = w.lower().strip(",")
-        if lw == "the" or (strip_titles and lw in _LEADING_TITLE):
+        if lw == "the" or (strip_titles and (lw in _LEADING_TITLE or lw in TITLE_VOCAB)):
             dropped += len(w) + 1
             continue
         break
     start += dropped
     span = text[start:end]
+    if strip_titles:
+        # "Tony Garcia NAS": a trailing acronym belongs to the next title, not to the name
+        parts = span.split(" ")
+        while len(parts) > 1 and parts[-1].isupper() and not span.isupper() and len(parts[-1]) >= 2:
+            end -= len(parts.pop()) + 1
+        span = text[start:end]
     if not span.strip():
         return None
-    if strip_titles and (span.lower() in ROLE_ONLY or span.lower().rstrip(".") in ROLE_ONLY):
-        return None
-    if "XXXXXX" in span.upper():
+    low = span.lower()
+    if low in NOT_NAMES or low in ROLE_ONLY or low.rstrip(".") in ROLE_ONLY or re.match(r"^[xX]{4,}", span):
         return None
     return start, end
 
@@ -197,6 +226,8 @@ def title_before(text: str, start: int, floor: int = 0) -> str | None:
     if not m:
         return None
     words = m.group(1).split()
+    if words[-1][0].islower():  # "Deputy for Iran", "Ambassador in Tehran": a place after a title
+        return None
     while words and (words[0][0].islower() or words[0].startswith("(") or words[0].lower() == "the"):
         words.pop(0)
     while words and (words[-1][0].islower() or words[-1].startswith("(")):

@@ -117,7 +117,9 @@ def score(gold: dict[Key, list[Item]], pred: dict[Key, list[Item]]) -> Report:
     return rep
 
 
-def alias_accuracy(labels: Iterable[dict[str, Any]], entity_of: dict[tuple[str, int, int, int], str]) -> dict[str, Any]:
+def alias_accuracy(
+    labels: Iterable[dict[str, Any]], entity_of: dict[tuple[str, int, int, int], str]
+) -> dict[str, Any]:
     """Share of labelled alias groups merged into one entity, given {(cable, para, start, end): entity}.
 
     A group counts as merged when every gold mention of its forms that the pipeline found carries the
@@ -139,7 +141,12 @@ def alias_accuracy(labels: Iterable[dict[str, Any]], entity_of: dict[tuple[str, 
             if len(seen_forms) >= min(2, len(forms)):
                 judged += 1
                 merged += len(ids) == 1
-    return {"groups": groups, "judged": judged, "merged": merged, "accuracy": round(merged / judged, 4) if judged else 0.0}
+    return {
+        "groups": groups,
+        "judged": judged,
+        "merged": merged,
+        "accuracy": round(merged / judged, 4) if judged else 0.0,
+    }
 
 
 def spans_by_key(cable: Cable, spans: list[Span]) -> dict[Key, list[Item]]:

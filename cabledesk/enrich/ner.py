@@ -42,6 +42,12 @@ _NOISE = frozenset(
 )
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z&/.+-]{1,11})\)")
 _DIGITS = re.compile(r"^[\d\W]+$")
+_MARKING = re.compile(r"^[A-Z]{0,2}\.?\s*\(?[A-Z]{1,3}(?://?[A-Z]+)+\)?$|\([^)]*$|^[^(]*\)")
+#: In ALL-CAPS text "US" after these words is the pronoun ("TURN ON US WHENEVER").
+_US_PRONOUN_BEFORE = frozenset(
+    "to on for with of from by among between told gave give gives asked let help join joined show urged "
+    "informed assured briefed against upon".split()
+)
 
 
 class ModelMissingError(CabledeskError):
@@ -58,6 +64,7 @@ class Span:
     text: str
     type: EntityType
     title: str | None = None  # title written just before a person ("Undersecretary for Governance")
+    acronym_for: str | None = None  # set on "PGR" in "Attorney General's Office (PGR)": the long form
 
 
 @lru_cache(maxsize=4)
@@ -66,9 +73,7 @@ def load_nlp(ruler: bool = True) -> Any:
     try:
         import spacy
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ModelMissingError(
-            "entity extraction needs spaCy: pip install 'cabledesk[entities]'"
-        ) from exc
+        raise ModelMissingError("entity extraction needs spaCy: pip install 'cabledesk[entities]'") from exc
     try:
         nlp = spacy.load(
             MODEL_NAME, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -157,15 +162,27 @@ class Extractor:
             if etype is None:
                 continue
             start, end = ent.start_char, ent.end_char
+            if self.postpass and etype != "person":
+                cut = _title_inside(original, start, end)
+                if cut is not None:  # "National Security Coordinator Tello Peon" read as an org
+                    start, etype = cut, "person"
             if self.postpass:
                 cleaned = (cr.clean_person_span if etype == "person" else cr.clean_span)(original, start, end)
                 if cleaned is None:
                     continue
                 start, end = cleaned
             text = original[start:end]
-            if _DIGITS.match(text) or text.upper() in _NOISE or len(text) < 2:
+            if _DIGITS.match(text) or text.upper() in _NOISE or len(text) < 2 or text.startswith("Classified"):
                 continue
-            title = cr.title_before(prepared, start, floor) if (self.postpass and etype == "person") else None
+            title = None
+            if self.postpass:
+                if _MARKING.search(text) or (text == "US" and _us_pronoun(prepared, start, end)):
+                    continue
+                title = cr.title_before(prepared, start, floor)
+                if title is not None and etype != "person" and " " not in text and _ends_in_title(title):
+                    etype = "person"  # "President Calderon" read as an organisation by the model
+                if etype != "person":
+                    title = None
             out.append(Span(idx, start, end, text, etype, title))
             floor = end
         return out
@@ -179,31 +196,124 @@ class Extractor:
             texts[idx] = original
         if self.postpass:
             spans = _add_defined_acronyms(spans, texts)
+            spans = _consistent_types(spans)
         return spans
 
 
 def _add_defined_acronyms(spans: list[Span], texts: dict[int, str]) -> list[Span]:
     """An entity followed by "(ACR)" defines ACR: tag it there and everywhere else in the cable."""
     defined: dict[str, EntityType] = {}
-    for s in spans:
+    at: dict[tuple[int, int], Span] = {(s.paragraph, s.start): s for s in spans}
+    added: list[Span] = []
+    for s in list(spans):
         m = _ACRONYM_DEF.match(texts[s.paragraph], s.end)
-        if m and s.type != "place":
+        if m and s.type != "place" and s.acronym_for is None:
             acr = m.group(1)
-            if sum(c.isupper() for c in acr) >= 2 and acr.upper() not in _NOISE:
+            person_ok = s.type != "person" or (" " in s.text and len(acr) <= 4)
+            if person_ok and sum(c.isupper() for c in acr) >= 2 and acr.upper() not in _NOISE:
                 defined.setdefault(acr, s.type)
+                hit = at.get((s.paragraph, m.start(1)))
+                if hit is None:
+                    hit = Span(s.paragraph, m.start(1), m.end(1), acr, s.type)
+                    at[(s.paragraph, m.start(1))] = hit
+                    added.append(hit)
+                hit.type = s.type
+                hit.acronym_for = s.text
     if not defined:
         return spans
+    spans = spans + added
     covered: dict[int, list[tuple[int, int]]] = {}
     for s in spans:
         covered.setdefault(s.paragraph, []).append((s.start, s.end))
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True)) + r")(?![\w-])")
-    added: list[Span] = []
+    names = "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True))
+    pattern = re.compile(r"(?<![\w-])(" + names + r")(?![\w-])")
     for idx, text in texts.items():
         taken = covered.get(idx, [])
         for m in pattern.finditer(text):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            added.append(Span(idx, m.start(), m.end(), m.group(1), defined[m.group(1)]))
-    if not added:
-        return spans
-    return sorted(spans + added, key=lambda s: (s.paragraph, s.start))
+            spans.append(Span(idx, m.start(), m.end(), m.group(1), defined[m.group(1)]))
+    return sorted(spans, key=lambda s: (s.paragraph, s.start))
+
+
+def _us_pronoun(prepared: str, start: int, end: int) -> bool:
+    """True when "US" in true-cased capitals text is the pronoun, not the country."""
+    before = prepared[max(0, start - 20) : start].split()
+    after = prepared[end : end + 20].split()
+    prev = before[-1].lower() if before else ""
+    nxt = after[0] if after else ""
+    return prev in _US_PRONOUN_BEFORE and (not nxt or not nxt[0].isupper())
+
+
+_HEAD_TITLES = frozenset(
+    """president minister secretary undersecretary coordinator director ambassador general governor senator
+    chief spokesman spokeswoman adviser advisor commissioner attache dcm poloff dag ag mayor chairman
+    leader speaker judge prosecutor""".split()
+)
+
+
+def _title_inside(text: str, start: int, end: int) -> int | None:
+    """Start of the name when an org span is really "<title> <Name>"; None otherwise."""
+    words = text[start:end].split(" ")
+    for i in range(len(words) - 2, -1, -1):
+        if words[i].lower().rstrip(".,") in _HEAD_TITLES:
+            rest = words[i + 1 :]
+            if (
+                1 <= len(rest) <= 4
+                and all(w[:1].isupper() for w in rest)
+                and not any((w.isupper() and len(w) > 1) or w.lower() in cr.TITLE_VOCAB for w in rest)
+            ):
+                return start + sum(len(w) + 1 for w in words[: i + 1])
+            return None
+    return None
+
+
+def _ends_in_title(title: str) -> bool:
+    last = title.split()[-1].lower().rstrip(".,")
+    return last in cr.TITLE_WORDS
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    t = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in t if not unicodedata.combining(c)).lower()
+
+
+def _consistent_types(spans: list[Span]) -> list[Span]:
+    """One name, one type per cable: "Calderon" is a person everywhere if a titled mention says so.
+
+    A name is a person when one of its mentions is a titled person ("President Calderon"), or when it
+    is part of a longer person name in the cable ("Tello Peon" in "Jorge Tello Peon"); otherwise the
+    majority of its mentions decides (ties go to person).
+    """
+    votes: dict[str, dict[str, int]] = {}
+    titled: set[str] = set()
+    for s in spans:
+        key = _fold(s.text)
+        votes.setdefault(key, {}).setdefault(s.type, 0)
+        votes[key][s.type] += 1
+        if s.type == "person" and s.title:
+            titled.add(key)
+    names = {tuple(k.split()) for k, v in votes.items() if "person" in v and " " in k}
+    final: dict[str, str] = {}
+    for key, v in votes.items():
+        toks = tuple(key.split())
+        if key in titled or any(_ordered_subset(toks, n) for n in names if n != toks):
+            final[key] = "person"
+        else:
+            final[key] = max(v.items(), key=lambda kv: (kv[1], kv[0] == "person"))[0]
+    for s in spans:
+        t = final[_fold(s.text)]
+        acronym = s.text in cr.acronyms() or (s.text.isupper() and len(s.text) <= 4)
+        if t != s.type and not (t == "person" and acronym):
+            s.type = t  # type: ignore[assignment]
+    return spans
+
+
+def _ordered_subset(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """``short`` is ``long`` or a shorter name inside it, in order ("tello peon" in "jorge tello peon")."""
+    if not short or len(short) > len(long) or (len(short) == 1 and len(long) > 1 and short[0] == long[0]):
+        return False
+    it = iter(long)
+    return all(any(t == u for u in it) for t in short)

@@ -51,10 +51,13 @@ _CHUNK = 500
 
 
 def read(store: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-    """Rows of one read-only query on the store's connection (under its lock)."""
+    """Rows of one read-only query (``?`` placeholders) through the store's own connection and lock.
+
+    Both backends have it: SQLiteStore, and PostgresStore (which rewrites ``?`` to ``%s``).
+    """
     reader = getattr(store, "_all", None)
     if reader is None:
-        raise StoreError(f"{type(store).__name__} has no SQL connection; reference queries need SQLiteStore")
+        raise StoreError(f"{type(store).__name__} has no SQL reader; reference queries need the SQL store")
     rows: list[Any] = reader(sql, params)
     return rows
 
@@ -135,7 +138,8 @@ def cited_by(store: Any, cable_id: str, limit: int = CITED_BY_LIMIT) -> list[dic
 def citedby_ids(store_or_index: Any, cable_id: str) -> list[str]:
     """Ids of this corpus that ``cable_id`` cites (the query term ``citedby:ID``), sorted.
 
-    Takes a SQLiteStore, a Desk, or a CableIndex whose cable documents store the ``cites`` field.
+    Takes a store (SQLiteStore or PostgresStore), a Desk, or a CableIndex whose cable documents
+    store the ``cites`` field (today's index does not: then StoreError says to pass the store).
     """
     cid = _norm(cable_id)
     target = getattr(store_or_index, "store", store_or_index)  # a Desk carries its store
@@ -161,7 +165,9 @@ def _citedby_from_index(index: Any, cid: str) -> list[str]:
         return []
     doc = searcher.doc(hits[0][1]).to_dict()
     if "cites" not in doc:
-        raise StoreError("this index does not store the cites field; pass the SQLiteStore instead")
+        raise StoreError(
+            "this index does not store the cites field; pass the SQLiteStore (or the Desk) instead"
+        )
     targets = sorted(set(doc["cites"]))
     if not targets:
         return []
@@ -196,7 +202,7 @@ def unreleased(store: Any, limit: int | None = None) -> list[dict[str, Any]]:
         if ys == "stated":
             stated.add(tid)
     manifest = manifest_ids()
-    out = [
+    out: list[dict[str, Any]] = [
         {
             "id": tid,
             "cited_by": len(cs),

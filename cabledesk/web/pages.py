@@ -206,6 +206,8 @@ def cable_page(
     request: Request, desk: DeskDep, cable_id: str, q: Annotated[str, Query(max_length=2000)] = ""
 ) -> Response:
     """One cable: header table, REFs (in corpus or not), paragraphs with anchors and citations, cited-by."""
+    from cabledesk.web.refs_routes import thread_context  # refs_routes builds on this module
+
     c = desk.cable(cable_id)
     cited_total, cited = cited_by(desk, c.id)
     return render(
@@ -225,6 +227,7 @@ def cable_page(
         cited=cited,
         cited_total=cited_total,
         cited_href=search_url(f"cites:{c.id}", "date"),
+        thread=thread_context(desk, c.id),
     )
 
 

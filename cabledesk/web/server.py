@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cabledesk.web.app import create_app
+from fastapi import FastAPI
+
+from cabledesk.web.app import create_app as _create_app
 
 __all__ = ["create_app", "run"]
 
 
-def run(db: Path, host: str = "127.0.0.1", port: int = 8080) -> None:
+# --- SERVER MODE (issue 9, cabledesk/web/auth_routes.py): sign-in, collections, audit on PostgreSQL ---
+def create_app(db: Path | str) -> FastAPI:
+    """The workbench; with a postgresql:// URL, the newsroom server (sign-in, collections, audit)."""
+    from cabledesk.web.auth_routes import install
+
+    app = _create_app(db)  # type: ignore[arg-type]
+    install(app, db)
+    return app
+
+
+# --- end SERVER MODE ---
+
+
+def run(db: Path | str, host: str = "127.0.0.1", port: int = 8080) -> None:
     """Serve the workbench on http://HOST:PORT/ (127.0.0.1 by default: only this machine can connect)."""
     import uvicorn
 
     uvicorn.run(
-        create_app(Path(db)),
+        create_app(db),
         host=host,
         port=port,
         log_level="warning",

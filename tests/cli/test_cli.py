@@ -175,3 +175,10 @@ def test_every_command_has_help_and_a_json_flag(runner: CliRunner) -> None:
 def test_usage_error_exits_2(runner: CliRunner) -> None:
     assert runner.invoke(app, ["show"]).exit_code == 2
     assert runner.invoke(app, ["ingest", "/no/such/path"]).exit_code == 2
+
+
+def test_citedby_finds_the_cables_a_cable_cites(runner: CliRunner, corpus_db: Path) -> None:
+    data = _json(runner.invoke(app, ["search", "citedby:08OSLO670", "--db", str(corpus_db), "--json",
+                                     "--limit", "50"]))
+    # 08OSLO670's REF line names 08OSLO522, 08OSLO585 and 08OSLO629 (read from the cable).
+    assert {h["id"] for h in data["hits"]} == {"08OSLO522", "08OSLO585", "08OSLO629"}

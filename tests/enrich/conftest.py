@@ -33,5 +33,6 @@ def refs_db(tmp_path_factory: pytest.TempPathFactory, corpus_tgz: Path) -> Path:
 def store(refs_db: Path) -> Iterator[SQLiteStore]:
     """A read-only store over the shared corpus database."""
     s = open_store(refs_db, readonly=True)
+    assert isinstance(s, SQLiteStore)
     yield s
     s.close()

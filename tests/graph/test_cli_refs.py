@@ -77,7 +77,9 @@ def test_unreleased_limit_and_manifest_flag(refs_db: Path) -> None:
     conn = sqlite3.connect(f"file:{refs_db}?mode=ro", uri=True)
     for r in rows:
         assert conn.execute("SELECT count(*) FROM cables WHERE id = ?", (r["id"],)).fetchone()[0] == 0
-        n = conn.execute("SELECT count(DISTINCT cable_id) FROM refs WHERE target_id = ?", (r["id"],)).fetchone()[0]
+        n = conn.execute(
+            "SELECT count(DISTINCT cable_id) FROM refs WHERE target_id = ?", (r["id"],)
+        ).fetchone()[0]
         assert r["cited_by"] == n
     conn.close()
 

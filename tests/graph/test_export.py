@@ -32,7 +32,9 @@ def sql(db: Path, query: str, params: tuple[Any, ...] = ()) -> list[Any]:
 
 def ref_counts(db: Path) -> tuple[int, int]:
     """(distinct citing->cited pairs, distinct ids at either end) from the refs table."""
-    pairs = sql(db, f"SELECT DISTINCT cable_id, target_id FROM refs WHERE target_id IS NOT NULL AND {WELL_FORMED}")
+    pairs = sql(
+        db, f"SELECT DISTINCT cable_id, target_id FROM refs WHERE target_id IS NOT NULL AND {WELL_FORMED}"
+    )
     return len(pairs), len({i for p in pairs for i in p})
 
 
@@ -86,7 +88,10 @@ def test_refs_csv_edge_count_equals_the_refs_table(store: SQLiteStore, refs_db: 
     assert all((r["target_in_corpus"] == "true") is (r["target"] in present) for r in rows)
     weights = dict(
         ((a, b), n)
-        for a, b, n in sql(refs_db, "SELECT cable_id, target_id, count(*) FROM refs WHERE target_id IS NOT NULL GROUP BY 1, 2")
+        for a, b, n in sql(
+            refs_db,
+            "SELECT cable_id, target_id, count(*) FROM refs WHERE target_id IS NOT NULL GROUP BY 1, 2",
+        )
     )
     assert all(int(r["weight"]) == weights[(r["source"], r["target"])] for r in rows)
 
@@ -116,7 +121,10 @@ def test_routing_exports_agree_in_every_format(store: SQLiteStore, refs_db: Path
     assert gm.number_of_nodes() == len(g.nodes)
     total = sum(int(r["weight"]) for r in rows if r["copy"] == "action")
     assert total == sum(a["weight"] for _s, _t, a in g.edges if a["copy"] == "action")
-    senders = {r[0] for r in sql(refs_db, "SELECT count(*) FROM cables WHERE from_addr IS NOT NULL AND from_addr != ''")}
+    senders = {
+        r[0]
+        for r in sql(refs_db, "SELECT count(*) FROM cables WHERE from_addr IS NOT NULL AND from_addr != ''")
+    }
     assert sum(a["sent"] for a in g.nodes.values()) == next(iter(senders))
 
 
@@ -134,9 +142,16 @@ def test_hostile_text_is_escaped_and_still_parses(fmt: str) -> None:
     assert h.has_edge("10EVIL1", "<b>&")
 
 
-def test_neighbourhood_of_08oslo670_is_its_citations_and_the_cables_citing_them(store: SQLiteStore, refs_db: Path) -> None:
+def test_neighbourhood_of_08oslo670_is_its_citations_and_the_cables_citing_them(
+    store: SQLiteStore, refs_db: Path
+) -> None:
     one = neighbourhood(store, "08OSLO670", depth=1)
-    direct = {r[0] for r in sql(refs_db, "SELECT target_id FROM refs WHERE cable_id='08OSLO670' AND target_id IS NOT NULL")}
+    direct = {
+        r[0]
+        for r in sql(
+            refs_db, "SELECT target_id FROM refs WHERE cable_id='08OSLO670' AND target_id IS NOT NULL"
+        )
+    }
     direct |= {r[0] for r in sql(refs_db, "SELECT cable_id FROM refs WHERE target_id='08OSLO670'")}
     assert set(one.nodes) == direct | {"08OSLO670"}
     assert one.nodes["08OSLO670"]["start"] and one.nodes["08OSLO585"]["level"] == 1

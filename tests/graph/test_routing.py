@@ -34,6 +34,7 @@ def test_one_cable_gives_one_action_edge_per_to_and_one_info_edge_per_info(store
     assert cable.from_ and cable.to and cable.info
     g = routing_graph(store, ["10BERLIN180"])
     sender = normalise_address(cable.from_)
+    assert sender is not None
     want = {(sender, normalise_address(a), "action") for a in cable.to}
     want |= {(sender, normalise_address(a), "info") for a in cable.info}
     assert {(s, t, a["copy"]) for s, t, a in g.edges} == want
@@ -43,7 +44,7 @@ def test_one_cable_gives_one_action_edge_per_to_and_one_info_edge_per_info(store
 
 def test_edge_weights_count_cables_of_the_whole_corpus(store: SQLiteStore) -> None:
     g = routing_graph(store)
-    sent = {}
+    sent: dict[str, int] = {}
     for c in store.iter_cables():
         s = normalise_address(c.from_)
         if s:

@@ -31,7 +31,10 @@ def test_cable_graph_page_lists_neighbours_as_links_without_inline_script(client
     assert {"08OSLO629", "08OSLO585", "08OSLO522"} <= links
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", r.text)  # every script is a static file
-    assert 'src="/static/vendor/cytoscape.min.js"' in r.text and 'data-src="/api/graph?id=08OSLO670&amp;depth=1"' in r.text
+    assert (
+        'src="/static/vendor/cytoscape.min.js"' in r.text
+        and 'data-src="/api/graph?id=08OSLO670&amp;depth=1"' in r.text
+    )
 
 
 def test_depth_is_one_or_two(client: TestClient) -> None:

@@ -16,5 +16,10 @@ SCALE_COUNT = 2500
 def scale_csv(tmp_path_factory: pytest.TempPathFactory, corpus_tgz: Path) -> Path:
     """A cables.csv of SCALE_COUNT generated cables (seed 7)."""
     out = tmp_path_factory.mktemp("scale") / "cables.csv"
-    assert make_corpus([str(corpus_tgz), str(out), "--count", str(SCALE_COUNT), "--seed", "7", "--format", "csv"]) == 0
+    assert (
+        make_corpus(
+            [str(corpus_tgz), str(out), "--count", str(SCALE_COUNT), "--seed", "7", "--format", "csv"]
+        )
+        == 0
+    )
     return out

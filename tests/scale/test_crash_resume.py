@@ -43,7 +43,9 @@ def _cli(src: Path, db: Path) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.slow
-def test_ingest_killed_three_times_then_resumed_equals_a_clean_ingest(scale_csv: Path, tmp_path: Path) -> None:
+def test_ingest_killed_three_times_then_resumed_equals_a_clean_ingest(
+    scale_csv: Path, tmp_path: Path
+) -> None:
     clean_db = tmp_path / "clean.db"
     with Desk(clean_db) as desk:
         summary = ingest(desk.store, desk.index, [scale_csv], workers=0)

@@ -38,18 +38,22 @@ def test_the_page_documents_every_field_and_operator() -> None:
 
 
 @pytest.mark.parametrize(("query", "expect"), examples())
-def test_documented_example_holds(index: CableIndex, query: str, expect: str) -> None:
+def test_documented_example_holds(index: CableIndex, by_id: dict, query: str, expect: str) -> None:
+    def cites_of(cid: str) -> list[str]:  # what Desk passes: the ids a cable's REF lines name
+        cable = by_id.get(cid.upper())
+        return [r.id for r in cable.references if r.id] if cable else []
+
     for clause in (c.strip() for c in expect.split(";")):
         if m := re.fullmatch(r"error at (\d+)", clause):
             with pytest.raises(QueryError) as err:
-                search(index, query)
+                search(index, query, cites_of=cites_of)
             assert err.value.position == int(m.group(1)), err.value.message
             continue
         if m := re.fullmatch(r"finds (\S+) ¶(\d+)", clause):
-            hits = search(index, query, paragraphs=True, limit=1000, facets=False).hits
+            hits = search(index, query, paragraphs=True, limit=1000, facets=False, cites_of=cites_of).hits
             assert (m.group(1), int(m.group(2))) in {(h["id"], h["paragraph"]) for h in hits}
             continue
-        ids = set(matching_ids(index, query))
+        ids = set(matching_ids(index, query, cites_of=cites_of))
         if m := re.fullmatch(r"finds (.+)", clause):
             for cid in (s.strip() for s in m.group(1).split(",")):
                 assert cid in ids, f"{query!r} should find {cid}"
@@ -63,4 +67,4 @@ def test_documented_example_holds(index: CableIndex, query: str, expect: str) ->
             assert not ids
         else:
             pytest.fail(f"unknown expectation {clause!r} for {query!r}")
-        assert search(index, query, limit=1).total == len(ids)
+        assert search(index, query, limit=1, cites_of=cites_of).total == len(ids)

@@ -3,34 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from pg_kit import fresh_database
 from store_kit import StoreFactory, StoreUnderTest, load_cables, sample_pages
 
 from cabledesk.model import Cable
 from cabledesk.store import SQLiteStore
+from cabledesk.store.postgres import PostgresStore
 
-#: Backends the contract tests run against; add "postgres" here with a branch in ``store_factory``.
-BACKENDS = ["sqlite"]
+#: Backends the contract tests run against; add one here with a branch in ``store_factory``.
+BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
 def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """Opens stores on one fresh database (call again to reopen it); closes them all afterwards."""
     opened: list[StoreUnderTest] = []
+    with ExitStack() as stack:
+        url = stack.enter_context(fresh_database()) if request.param == "postgres" else ""
 
-    def make() -> StoreUnderTest:
-        if request.param == "sqlite":
-            store: StoreUnderTest = SQLiteStore(tmp_path / "cabledesk.db")
-        else:  # pragma: no cover - a new backend must say how to build itself
-            raise NotImplementedError(request.param)
-        opened.append(store)
-        return store
+        def make() -> StoreUnderTest:
+            if request.param == "sqlite":
+                store: StoreUnderTest = SQLiteStore(tmp_path / "cabledesk.db")
+            elif request.param == "postgres":
+                store = PostgresStore(url)
+            else:  # pragma: no cover - a new backend must say how to build itself
+                raise NotImplementedError(request.param)
+            opened.append(store)
+            return store
 
-    yield make
-    for store in opened:
-        store.close()
+        yield make
+        for store in opened:
+            store.close()
 
 
 @pytest.fixture

@@ -109,6 +109,7 @@ def test_tags_follow_each_line_style() -> None:
         "OVIP", "CLINTON", "HILLARY", "PREL", "KPAL", "FR", "IR", "RS", "NATO", "UK", "CN"]  # fmt: skip
     assert parse_tags("PREL, PGOV, PINR, PBTS, EUN, USEU BRUSSELS")[-1] == "USEU BRUSSELS"
     assert parse_tags("PINR, KCRM, BU, Organized Crime")[-1] == "Organized Crime"
+    assert parse_tags("PGOV, ECON KISL, SA") == ["PGOV", "ECON", "KISL", "SA"]
     assert parse_tags("PREL PGOV CVIS IT ITALY ITALIAN POLITICS")[-2:] == ["ITALIAN", "POLITICS"]
     assert parse_tags("ovip (steinberg, james b.), prel,\npgov") == [
         "OVIP",

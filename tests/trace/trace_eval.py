@@ -64,6 +64,12 @@ def _locate(text: str, quote: str, after: int) -> int:
     return i if i >= 0 else text.find(quote)
 
 
+def _paragraph_index(text: str, offset: int) -> int:
+    from cabledesk.trace_quotes import paragraphs
+
+    return next((i for i, (a, b) in enumerate(paragraphs(text)) if a <= offset < b), -1)
+
+
 def score_article(path: Path, expected: dict[str, Any], result: TraceResult, s: Score) -> None:
     """Add one article's figures to ``s``; problems name the quote and what came out."""
     text = result.text
@@ -84,6 +90,9 @@ def score_article(path: Path, expected: dict[str, Any], result: TraceResult, s: 
         qr = next((q for q in result.quotes if q.quote.start < end and at < q.quote.end), None)
         status = qr.status if qr else "missing"
         top = qr.matches[0] if qr and qr.matches and status == "matched" else None
+        if top is not None and qr is not None and len(qr.matches) > 1 and qr.matches[0].segment is not None:
+            seg = _paragraph_index(text, at)  # a quote over article paragraphs: the piece holding this text
+            top = next((m for m in qr.matches if m.segment == seg), top)
         if status == "matched":
             s.predicted += 1
         if eq["status"] == "matched":

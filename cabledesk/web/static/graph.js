@@ -45,7 +45,8 @@
           name: "concentric",
           concentric: function (node) { return 3 - node.data("level"); },
           levelWidth: function () { return 1; },
-          minNodeSpacing: 28,
+          minNodeSpacing: 70,
+          avoidOverlap: true,
           animate: false
         }
       : { name: "cose", animate: false, nodeRepulsion: function () { return 9000; }, randomize: false };
@@ -100,6 +101,10 @@
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#f4a261" } }
       ]
     });
+    if (cy.zoom() > 1.3) {
+      cy.zoom(1.3); // a handful of nodes should not fill the screen with giant labels
+      cy.center();
+    }
     cy.on("tap", "node", function (ev) {
       var n = ev.target;
       if (n.data("inCorpus")) window.location.assign(cableUrl(n.id()));

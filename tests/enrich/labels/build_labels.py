@@ -59,7 +59,8 @@ def main(db: str) -> None:
     for cid, ann in parse(HERE / "annotations.txt").items():
         cable = store.get(cid)
         paras = {
-            str(idx): locate(cable.paragraphs[idx].text, items) for idx, items in sorted(ann["paragraphs"].items())
+            str(idx): locate(cable.paragraphs[idx].text, items)
+            for idx, items in sorted(ann["paragraphs"].items())
         }
         doc = {
             "id": cid,

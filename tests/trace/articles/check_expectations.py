@@ -27,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_TGZ = (
-    Path(os.environ.get("CABLEDESK_SHARED", HERE.parents[3].parent / "shared"))
+    Path(os.environ.get("CABLEDESK_SHARED", HERE.parents[2].parent / "shared"))
     / "corpus"
     / "cablegate-2010-12-mirror.tar.gz"
 )
@@ -188,10 +188,14 @@ def main(argv: list[str]) -> int:
                 hits = sorted({c for s in shared for c in owners[s]})
                 if sh and len(shared) / len(sh) > 0.2:
                     failures += 1
-                    print(f"FAIL {name}: 'unmatched' {q['text'][:50]!r} shares {len(shared)}/{len(sh)} 5-word runs with {hits}")
+                    print(
+                        f"FAIL {name}: 'unmatched' {q['text'][:50]!r} shares {len(shared)}/{len(sh)} 5-word runs with {hits}"
+                    )
                 elif shared:
                     warnings += 1
-                    print(f"W    {name}: 'unmatched' {q['text'][:50]!r} shares {[' '.join(s) for s in shared]} with {hits}")
+                    print(
+                        f"W    {name}: 'unmatched' {q['text'][:50]!r} shares {[' '.join(s) for s in shared]} with {hits}"
+                    )
                 if q["id"] is not None or q["paragraph"] is not None:
                     failures += 1
                     print(f"FAIL {name}: unmatched quote with an id/paragraph")
@@ -199,7 +203,9 @@ def main(argv: list[str]) -> int:
                 if nwords > 3:
                     warnings += 1
                     print(f"W    {name}: too_short quote has {nwords} words: {q['text']!r}")
-    print(f"\n{len(list(HERE.glob('*.expected.json')))} articles; quotes: {totals}; failures {failures}, warnings {warnings}")
+    print(
+        f"\n{len(list(HERE.glob('*.expected.json')))} articles; quotes: {totals}; failures {failures}, warnings {warnings}"
+    )
     return 1 if failures else 0
 
 

@@ -1,0 +1,240 @@
+"""Collections and the access filter: a user sees only cables of collections granted to their organisation.
+
+A collection is a named set of cables, by ingest source (every cable any version of which came from
+that input) or by saved query (the query language). The filter is applied by the library, not by
+the routes: :class:`ScopedDesk` is a Desk whose index ANDs every query with a mandatory id-set
+clause (so hits, totals, facet counts, timelines and ``cites:`` lists only ever count allowed
+cables) and whose store answers "not found" for any other id, exactly as for an absent one. Raw
+SQL on the store (references, the citation graph) runs with the record tables shadowed by views
+of the allowed rows only (:meth:`PostgresStore.scoped_all`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import tantivy
+
+from cabledesk.desk import Desk
+from cabledesk.errors import NotFoundError, StoreError
+from cabledesk.model import Cable, LedgerEntry
+from cabledesk.server.accounts import AccountError, Accounts, User
+from cabledesk.store.index import CableIndex, cable_hash
+
+Kind = Literal["source", "query"]
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A named set of cables: ``kind`` source (spec = ingest source) or query (spec = a query)."""
+
+    id: int
+    name: str
+    kind: str
+    spec: str
+
+
+def create_collection(accounts: Accounts, name: str, kind: Kind, spec: str) -> Collection:
+    """A new collection (a saved query is checked for syntax first)."""
+    if kind not in ("source", "query"):
+        raise AccountError(f"unknown collection kind {kind!r}; use source or query")
+    if kind == "query":
+        from cabledesk.query import parse
+
+        parse(spec)  # QueryError now rather than at every request
+    accounts.run("INSERT INTO collections (name, kind, spec) VALUES (%s, %s, %s)", (name, kind, spec))
+    return collection(accounts, name)
+
+
+def collection(accounts: Accounts, name: str) -> Collection:
+    rows = accounts.run("SELECT id, name, kind, spec FROM collections WHERE name = %s", (name,))
+    if not rows:
+        raise NotFoundError(f"no collection {name!r}")
+    return Collection(*rows[0])
+
+
+def grant(accounts: Accounts, org: str, name: str) -> None:
+    """Share collection ``name`` with organisation ``org`` (created when new)."""
+    cid = collection(accounts, name).id
+    accounts.run(
+        "INSERT INTO grants (org_id, collection_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+        (accounts.org_id(org, create=True), cid),
+    )
+
+
+def revoke(accounts: Accounts, org: str, name: str) -> None:
+    """Stop sharing collection ``name`` with ``org`` (effective on the org's next request)."""
+    accounts.run(
+        "DELETE FROM grants WHERE org_id = %s AND collection_id = %s",
+        (accounts.org_id(org), collection(accounts, name).id),
+    )
+
+
+def collections_for(accounts: Accounts, user: User) -> list[Collection]:
+    """The collections granted to the user's organisation, by name."""
+    rows = accounts.run(
+        "SELECT c.id, c.name, c.kind, c.spec FROM collections c JOIN grants g ON g.collection_id = c.id "
+        "WHERE g.org_id = %s ORDER BY c.name",
+        (user.org_id,),
+    )
+    return [Collection(*r) for r in rows]
+
+
+_CACHE: dict[tuple[Any, ...], frozenset[str]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def allowed_ids(desk: Desk, colls: Sequence[Collection]) -> frozenset[str]:
+    """Ids of the cables in any of ``colls``; cached until the next ingest changes the ledger."""
+    key = (str(desk.db), desk.store.last_ledger_id(), tuple(colls))
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    from cabledesk.search import matching_ids
+
+    ids: set[str] = set()
+    for c in colls:
+        if c.kind == "source":
+            rows = desk.store._all("SELECT DISTINCT cable_id FROM cable_versions WHERE source = ?", (c.spec,))
+            ids.update(r[0] for r in rows)
+        else:
+            ids.update(matching_ids(desk.index, c.spec))
+    found = frozenset(ids)
+    with _CACHE_LOCK:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found
+
+
+class ScopedSearcher:
+    """A tantivy searcher whose every search and aggregation is ANDed with the allowed-id clause."""
+
+    def __init__(self, searcher: tantivy.Searcher, allowed: tantivy.Query) -> None:
+        self._searcher = searcher
+        self._allowed = allowed
+
+    def _and(self, q: tantivy.Query) -> tantivy.Query:
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, self._allowed)])
+
+    def search(self, query: tantivy.Query, *args: Any, **kwargs: Any) -> Any:
+        return self._searcher.search(self._and(query), *args, **kwargs)
+
+    def aggregate(self, query: tantivy.Query, *args: Any, **kwargs: Any) -> Any:
+        return self._searcher.aggregate(self._and(query), *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # doc(), num_docs, num_segments
+        return getattr(self._searcher, name)
+
+
+class ScopedIndex:
+    """A CableIndex seen through an allowed-id set (read-only: writing goes to the real index)."""
+
+    def __init__(self, index: CableIndex, allowed: frozenset[str]) -> None:
+        self._index = index
+        self.allowed = allowed
+        self.schema = index.schema
+        # A folder that never exists: the search module's all-documents facet cache (keyed by the
+        # index path and its meta.json) then never serves unfiltered counts to a scoped search.
+        self.path = index.path / ".scoped-never-cached"
+        terms = [cable_hash(i) for i in sorted(allowed)] or [0]
+        self._filter = tantivy.Query.term_set_query(index.schema, "cid", terms)
+
+    def searcher(self, kind: str = "cables") -> ScopedSearcher:
+        return ScopedSearcher(self._index.searcher(kind), self._filter)
+
+    def ids(self) -> set[str]:
+        return set(self._index.ids()) & self.allowed
+
+
+class ScopedStore:
+    """The read side of a Store, limited to allowed ids; other ids are "not found", never "forbidden"."""
+
+    def __init__(self, store: Any, allowed: frozenset[str]) -> None:
+        self._store = store
+        self.allowed = allowed
+
+    def _check(self, cable_id: str) -> None:
+        if cable_id not in self.allowed:
+            raise NotFoundError(f"no cable {cable_id} in the store")
+
+    def get(self, cable_id: str, version: int | None = None) -> Cable:
+        self._check(cable_id)
+        return self._store.get(cable_id, version)
+
+    def get_many(self, cable_ids: Iterable[str]) -> dict[str, Cable]:
+        return self._store.get_many([i for i in cable_ids if i in self.allowed])
+
+    def has(self, cable_id: str) -> bool:
+        return cable_id in self.allowed and bool(self._store.has(cable_id))
+
+    def versions(self, cable_id: str) -> list[dict[str, Any]]:
+        self._check(cable_id)
+        return self._store.versions(cable_id)
+
+    def count(self) -> int:
+        return len(self.allowed)
+
+    def ids(self) -> Iterator[str]:
+        yield from sorted(self.allowed)
+
+    def iter_cables(self, batch_size: int = 500) -> Iterator[Cable]:
+        ids = sorted(self.allowed)
+        for start in range(0, len(ids), batch_size):
+            got = self._store.get_many(ids[start : start + batch_size])
+            yield from (got[i] for i in ids[start : start + batch_size] if i in got)
+
+    def ledger(self, failed_only: bool = False, limit: int | None = None) -> list[LedgerEntry]:
+        """Only rows about allowed cables (failures name inputs, not cables: left out)."""
+        rows = [e for e in self._store.ledger(failed_only=failed_only) if e.cable_id in self.allowed]
+        return rows[:limit] if limit is not None else rows
+
+    def ledger_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("ingested", "duplicate", "updated", "failed"), 0)
+        for e in self.ledger():
+            counts[e.status] += 1
+        return counts
+
+    def stats(self) -> dict[str, Any]:
+        return self._store.stats(ids=sorted(self.allowed))
+
+    def last_ledger_id(self) -> int:
+        return int(self._store.last_ledger_id())
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Raw SQL (reference and graph queries) seeing only the allowed cables' rows."""
+        scoped_all = getattr(self._store, "scoped_all", None)
+        if scoped_all is None:
+            raise StoreError("raw SQL on a collection-scoped store needs the PostgreSQL backend")
+        return scoped_all(sql, params, self.allowed)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """The underlying store belongs to the app, not to this view."""
+
+
+class ScopedDesk(Desk):
+    """A read-only Desk limited to the cables of ``allowed`` (search, read, stats, export)."""
+
+    def __init__(self, desk: Desk, allowed: frozenset[str]) -> None:  # no super(): nothing to open
+        self.db_path = desk.db_path
+        self.db = desk.db
+        self.readonly = True
+        self.allowed = allowed
+        self.store = ScopedStore(desk.store, allowed)  # type: ignore[assignment]
+        self._index = ScopedIndex(desk.index, allowed)  # type: ignore[assignment]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts over the allowed cables only (the corpus-wide REF resolution figures are left out)."""
+        return self.store.stats()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Nothing to close: the shared Desk belongs to the app."""
+
+
+def scoped_desk(desk: Desk, accounts: Accounts, user: User) -> ScopedDesk:
+    """The Desk ``user`` may see: the cables of the collections granted to their organisation."""
+    return ScopedDesk(desk, allowed_ids(desk, collections_for(accounts, user)))
