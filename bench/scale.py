@@ -42,6 +42,7 @@ INGEST = (
 def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
     """Run a child; wall seconds, stdout, peak RSS (MB) of the child alone and of its process tree."""
     peak = {"main": 0, "tree": 0}
+    cpu: dict[int, float] = {}  # pid -> last seen user+system seconds (the tree's CPU time)
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
@@ -51,10 +52,19 @@ def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, 
         def sample() -> None:
             while not stop.is_set():
                 try:
+                    procs = [ps, *ps.children(recursive=True)]
                     main = ps.memory_info().rss
-                    tree = main + sum(c.memory_info().rss for c in ps.children(recursive=True))
+                    tree = main
+                    for c in procs:
+                        with c.oneshot():
+                            if c is not ps:
+                                tree += c.memory_info().rss
+                            t = c.cpu_times()
+                            cpu[c.pid] = t.user + t.system
                 except psutil.Error:
-                    break
+                    if not ps.is_running():
+                        break
+                    continue
                 peak["main"], peak["tree"] = max(peak["main"], main), max(peak["tree"], tree)
                 stop.wait(0.25)
 
@@ -74,6 +84,7 @@ def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, 
         "stdout": text,
         "rss_main_mb": peak["main"] // 2**20,
         "rss_tree_mb": peak["tree"] // 2**20,
+        "cpu_seconds": round(sum(cpu.values()), 1),
     }
 
 
@@ -121,18 +132,22 @@ def main() -> int:
         "db_mb": round(db_mb), "index_mb": round(idx_mb),
         "db_mb_per_gb_text": round(db_mb / (text_mb / 1000)) if text_mb else None,
         "index_mb_per_gb_text": round(idx_mb / (text_mb / 1000)) if text_mb else None,
+        "cpu_seconds": full["cpu_seconds"], "cables_per_cpu_s": round(n / max(float(full["cpu_seconds"]), 0.1)),  # type: ignore[arg-type]
         "load_before": [round(x, 1) for x in load_before], "load_after": [round(x, 1) for x in load_after],
         "cores": os.cpu_count(),
     }  # fmt: skip
     if raw:
         raw_rate = float(raw["cables"]) / float(raw["seconds"])  # type: ignore[arg-type]
         row.update(raw_seconds=round(float(raw["seconds"]), 1), raw_cables_per_s=round(raw_rate),  # type: ignore[arg-type]
-                   raw_rss_mb=raw["rss_main_mb"], ratio_to_raw=round((n / secs) / raw_rate, 3))  # fmt: skip
+                   raw_rss_mb=raw["rss_main_mb"], ratio_to_raw=round((n / secs) / raw_rate, 3),
+                   raw_cpu_seconds=raw["cpu_seconds"],
+                   cpu_ratio_to_raw=round(float(raw["cpu_seconds"]) / max(float(full["cpu_seconds"]), 0.1)  # type: ignore[arg-type]
+                                          * n / float(raw["cables"]), 3))  # type: ignore[arg-type]  # fmt: skip
     print(json.dumps(row))
     print(
         f"| {date.today()} | {row['source']} | {n:,} cables, {row['text_mb']} MB | {row['seconds']} s | "
         f"{row['cables_per_s']:,} cables/s | {row['mb_per_s']} MB/s | ratio to bare tantivy "
-        f"{row.get('ratio_to_raw', 'n/a')} | RSS writer {row['rss_writer_mb']} MB, tree {row['rss_tree_mb']} MB | "
+        f"{row.get('ratio_to_raw', 'n/a')} (per CPU-second {row.get('cpu_ratio_to_raw', 'n/a')}) | RSS writer {row['rss_writer_mb']} MB, tree {row['rss_tree_mb']} MB | "
         f"db {row['db_mb']} MB ({row['db_mb_per_gb_text']} MB/GB text), index {row['index_mb']} MB "
         f"({row['index_mb_per_gb_text']} MB/GB) | load {row['load_before'][0]}→{row['load_after'][0]} |"
     )

@@ -56,7 +56,9 @@ def _fail(message: str, code: int = EXIT_ERROR, as_json: bool = False, extra: di
 
 
 def _desk(db: Path, as_json: bool, readonly: bool = False) -> Desk:
-    if readonly and not db.exists():
+    from cabledesk.store.pg_migrate import is_postgres_url
+
+    if readonly and not is_postgres_url(db) and not db.exists():
         _fail(f"no database at {db} (run `cabledesk ingest SOURCE` or `cabledesk demo` first)", as_json=as_json)
     try:
         return Desk(db, readonly=readonly)
@@ -299,7 +301,9 @@ def serve(
     as_json: JsonOption = False,
 ) -> None:
     """Start the web workbench (search, cable reader, timeline) on http://HOST:PORT/."""
-    if not db.exists():
+    from cabledesk.store.pg_migrate import is_postgres_url
+
+    if not is_postgres_url(db) and not db.exists():
         _fail(f"no database at {db} (run `cabledesk ingest SOURCE` or `cabledesk demo` first)", as_json=as_json)
     from cabledesk.web.server import run
 

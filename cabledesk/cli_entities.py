@@ -5,13 +5,10 @@ Thin layer over :mod:`cabledesk.enrich.entities`; registered from the EXTENSIONS
 subcommands of the same group (an argument that is not a subcommand name is taken as a cable id).
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -21,11 +18,18 @@ from cabledesk.errors import CabledeskError, NotFoundError
 
 _SUBCOMMANDS = {"show", "export", "merge", "split", "undo"}
 
+# Same options as cli.py's (house rules: every command takes --db and --json).
+DbOption = Annotated[
+    Path,
+    typer.Option("--db", envvar="CABLEDESK_DB", help="Database file (env CABLEDESK_DB).", show_default=True),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
 
 class _CableOrCommand(TyperGroup):
     """``entities 10MEXICO83`` means ``entities show 10MEXICO83``."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in _SUBCOMMANDS and not args[0].startswith("-"):
             args.insert(0, "show")
         return super().resolve_command(ctx, args)
@@ -36,9 +40,6 @@ def register(app: typer.Typer) -> None:
     from cabledesk import cli as c
     from cabledesk import render
     from cabledesk.enrich import entities as ent
-
-    db_opt = c.DbOption
-    json_opt = c.JsonOption
 
     def store_of(db: Path, as_json: bool, readonly: bool = True) -> Any:
         desk = c._desk(db, as_json, readonly=readonly)
@@ -54,11 +55,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("enrich")
     def enrich_cmd(
-        db: db_opt = c.DEFAULT_DB,
-        rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop derived entity data and start again.")] = False,
+        db: DbOption = c.DEFAULT_DB,
+        rebuild: Annotated[
+            bool, typer.Option("--rebuild", help="Drop derived entity data and start again.")
+        ] = False,
         processes: Annotated[int, typer.Option("--processes", min=1, help="spaCy worker processes.")] = 1,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-        as_json: json_opt = False,
+        as_json: JsonOption = False,
     ) -> None:
         """Find people, organisations and places in new or changed cables (resumable)."""
         desk = store_of(db, as_json, readonly=False)
@@ -74,7 +77,8 @@ def register(app: typer.Typer) -> None:
                         bar.update(task, completed=done, total=total)
 
                     summary = guard(
-                        as_json, lambda: ent.enrich(desk.store, rebuild=rebuild, progress=tick, n_process=processes)
+                        as_json,
+                        lambda: ent.enrich(desk.store, rebuild=rebuild, progress=tick, n_process=processes),
                     )
         finally:
             desk.close()
@@ -91,7 +95,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(entities_app, name="entities")
 
     @entities_app.command("show")
-    def show_cmd(cable_id: str, db: db_opt = c.DEFAULT_DB, as_json: json_opt = False) -> None:
+    def show_cmd(cable_id: str, db: DbOption = c.DEFAULT_DB, as_json: JsonOption = False) -> None:
         """People, organisations and places in one cable, with their mentions."""
         desk = store_of(db, as_json)
         try:
@@ -107,20 +111,32 @@ def register(app: typer.Typer) -> None:
         for e in data["entities"]:
             paras = sorted({m["paragraph"] for m in e["mentions"] if m["paragraph"] is not None})
             where = ", ".join(f"[{p}]" for p in paras) or "signature"
-            t.add_row(e["type"], e["name"], e["entity_id"], f"{len(e['mentions'])} ({where})", "; ".join(e["aliases"][:6]))
+            t.add_row(
+                e["type"],
+                e["name"],
+                e["entity_id"],
+                f"{len(e['mentions'])} ({where})",
+                "; ".join(e["aliases"][:6]),
+            )
         render.console().print(t)
 
     @entities_app.command("export")
     def export_cmd(
         fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or ftm.")] = "jsonl",
         kind: Annotated[str, typer.Option("--kind", help="entities or mentions (csv/jsonl).")] = "entities",
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default stdout).")] = None,
-        db: db_opt = c.DEFAULT_DB,
-        as_json: json_opt = False,
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="File to write (default stdout).")
+        ] = None,
+        db: DbOption = c.DEFAULT_DB,
+        as_json: JsonOption = False,
     ) -> None:
         """Export entities or mentions as CSV, JSONL or FollowTheMoney JSON lines."""
         if fmt not in ("csv", "jsonl", "ftm") or kind not in ("entities", "mentions"):
-            c._fail("--format must be csv, jsonl or ftm; --kind entities or mentions", code=c.EXIT_USAGE, as_json=as_json)
+            c._fail(
+                "--format must be csv, jsonl or ftm; --kind entities or mentions",
+                code=c.EXIT_USAGE,
+                as_json=as_json,
+            )
         desk = store_of(db, as_json)
         try:
             if out is None:
@@ -137,7 +153,7 @@ def register(app: typer.Typer) -> None:
                 sys.stderr.write(f"{n} rows written to {out}\n")
 
     @entities_app.command("merge")
-    def merge_cmd(a: str, b: str, db: db_opt = c.DEFAULT_DB, as_json: json_opt = False) -> None:
+    def merge_cmd(a: str, b: str, db: DbOption = c.DEFAULT_DB, as_json: JsonOption = False) -> None:
         """Record that B is the same entity as A (undo with `entities undo`)."""
         desk = store_of(db, as_json, readonly=False)
         try:
@@ -147,17 +163,19 @@ def register(app: typer.Typer) -> None:
         c._out(res) if as_json else sys.stdout.write(f"merged into {res['entity_id']} {res['name']}\n")
 
     @entities_app.command("split")
-    def split_cmd(entity: str, form: str, db: db_opt = c.DEFAULT_DB, as_json: json_opt = False) -> None:
+    def split_cmd(entity: str, form: str, db: DbOption = c.DEFAULT_DB, as_json: JsonOption = False) -> None:
         """Detach the mentions written FORM from ENTITY into an entity of their own."""
         desk = store_of(db, as_json, readonly=False)
         try:
             res = guard(as_json, lambda: ent.split(desk.store, entity, form))
         finally:
             desk.close()
-        c._out(res) if as_json else sys.stdout.write(f"split {form!r} off {res['entity']}: {', '.join(res['detached'])}\n")
+        c._out(res) if as_json else sys.stdout.write(
+            f"split {form!r} off {res['entity']}: {', '.join(res['detached'])}\n"
+        )
 
     @entities_app.command("undo")
-    def undo_cmd(db: db_opt = c.DEFAULT_DB, as_json: json_opt = False) -> None:
+    def undo_cmd(db: DbOption = c.DEFAULT_DB, as_json: JsonOption = False) -> None:
         """Undo the last merge or split."""
         desk = store_of(db, as_json, readonly=False)
         try:
@@ -167,14 +185,16 @@ def register(app: typer.Typer) -> None:
         if as_json:
             c._out({"undone": res})
         else:
-            sys.stdout.write("nothing to undo\n" if res is None else f"undone: {res['kind']} {res['a']} {res['b']}\n")
+            sys.stdout.write(
+                "nothing to undo\n" if res is None else f"undone: {res['kind']} {res['a']} {res['b']}\n"
+            )
 
     @app.command("entity")
     def entity_cmd(
         name_or_id: str,
-        db: db_opt = c.DEFAULT_DB,
+        db: DbOption = c.DEFAULT_DB,
         limit: Annotated[int, typer.Option("--limit", min=1, help="Mentions to list.")] = 50,
-        as_json: json_opt = False,
+        as_json: JsonOption = False,
     ) -> None:
         """One person, organisation or place: mentions by date, roles, co-occurring entities, cables signed."""
         desk = store_of(db, as_json)
@@ -186,7 +206,9 @@ def register(app: typer.Typer) -> None:
             c._out(d)
             return
         con = render.console()
-        con.print(f"[bold]{d['name']}[/bold]  {d['type']}  {d['entity_id']}  {d['mentions']} mentions in {d['cables']} cables")
+        con.print(
+            f"[bold]{d['name']}[/bold]  {d['type']}  {d['entity_id']}  {d['mentions']} mentions in {d['cables']} cables"
+        )
         con.print("aliases: " + "; ".join(d["aliases"]))
         for r in d["roles"]:
             con.print(f"role: {r['title']}, {r['span']} ({len(r['cables'])} cables)")

@@ -321,7 +321,7 @@ def possible_sources(cable: Cable, known: set[str]) -> list[Finding]:
             toks = tokens(st)
             j = 0
             while j < len(toks):
-                run = []
+                run: list[tuple[int, int, str]] = []
                 k = j
                 while k < len(toks) and (is_name_token(toks[k][2]) or (run and toks[k][2] in PARTICLES)):
                     run.append(toks[k])

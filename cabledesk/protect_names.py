@@ -151,7 +151,7 @@ def name_before(text: str, end: int) -> Span | None:
     if not toks:
         return None
     # 1. Already redacted by the publisher: one or more runs of X.
-    xs = []
+    xs: list[tuple[int, int]] = []
     for s, e, t in reversed(toks):
         if _XRUN.match(t.rstrip(",")):
             xs.insert(0, (s, e))

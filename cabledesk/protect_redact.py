@@ -8,6 +8,7 @@ included — case- and accent-insensitively, and never touches the stored cable.
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from cabledesk.model import Cable, dumps
 from cabledesk.protect_names import fold, variant_regex
 
 MASK = "XXXXXXXXXXXX"
+_WORD = re.compile(r"\w+")
 Format = Literal["text", "html", "jsonl"]
 
 
@@ -39,29 +41,39 @@ class Plan:
     rules: list[Rule] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._compiled = [(r, variant_regex(r.variants)) for r in self.rules]
+        # One pass per string: every rule's alternation in a named group, longest names first.
+        order = sorted(range(len(self.rules)), key=lambda i: -max((len(v) for v in self.rules[i].variants), default=0))
+        groups = []
+        for i in order:
+            pat = variant_regex(self.rules[i].variants)
+            if pat is not None:
+                groups.append(f"(?P<r{i}>{pat.pattern})")
+        self._pattern = re.compile("|".join(groups)) if groups else None
+        # Where a name can start: the first word of any variant (checked per word, not per character).
+        self._starts = {m.group(0) for r in self.rules for v in r.variants if (m := re.match(r"\w+", fold(v).strip()))}
 
     def mask_text(self, text: str, counts: Counter[tuple[str, str]] | None = None, where: str = "") -> str:
         """``text`` with every variant of every rule replaced by the mask (offsets via folded text)."""
-        if not text:
+        if not text or self._pattern is None:
             return text
-        for rule, pat in self._compiled:
-            if pat is None:
+        folded = fold(text)
+        parts: list[str] = []
+        last = 0
+        for w in _WORD.finditer(folded):
+            if w.start() < last or w.group(0) not in self._starts:
                 continue
-            folded = fold(text)
-            hits = list(pat.finditer(folded))
-            if not hits:
+            m = self._pattern.match(folded, w.start())
+            if m is None:
                 continue
-            parts, last = [], 0
-            for m in hits:
-                parts.append(text[last:m.start()])
-                parts.append(MASK)
-                last = m.end()
-            parts.append(text[last:])
-            text = "".join(parts)
-            if counts is not None:
-                counts[(rule.key, where)] += len(hits)
-        return text
+            parts.append(text[last:m.start()])
+            parts.append(MASK)
+            last = m.end()
+            if counts is not None and m.lastgroup:
+                counts[(self.rules[int(m.lastgroup[1:])].key, where)] += 1
+        if not parts:
+            return text
+        parts.append(text[last:])
+        return "".join(parts)
 
     def mask_value(self, v: Any, counts: Counter[tuple[str, str]], where: str) -> Any:
         """Mask every string inside a JSON value (dict keys are field names and stay)."""

@@ -123,7 +123,9 @@ def cluster_cable(
     if classified_by and classified_by[0]:
         name = classified_by[0].strip()
         if len(name) > 2 and key_ok(name):
-            items.append(("person", fold(name), Mention(None, None, None, name, "classified_by"), classified_by[1]))
+            items.append(
+                ("person", fold(name), Mention(None, None, None, name, "classified_by"), classified_by[1])
+            )
     if signer:
         sig = " ".join(dict.fromkeys(signer.split()))  # "BRUSH BRUSH" -> "BRUSH"
         if key_ok(sig):
@@ -254,7 +256,11 @@ def auto_edges(nodes: dict[str, NodeInfo]) -> list[tuple[str, str]]:
             toks = name_tokens(info.key)
             if not toks:
                 continue
-            cands = [c for c in by_token.get(toks[-1], ()) if c != n and is_short_form(toks, name_tokens(nodes[c].key))]
+            cands = [
+                c
+                for c in by_token.get(toks[-1], ())
+                if c != n and is_short_form(toks, name_tokens(nodes[c].key))
+            ]
             if len(toks) < 2:  # a bare surname: same post, within two years
                 cands = [c for c in cands if _near(info, nodes[c])]
             if len(toks) >= 2:  # a shorter full name: unique longer one anywhere
@@ -280,9 +286,7 @@ def _near(short: NodeInfo, long: NodeInfo) -> bool:
     return False
 
 
-def resolve(
-    nodes: dict[str, NodeInfo], decisions: Sequence[tuple[str, str, str]]
-) -> dict[str, str]:
+def resolve(nodes: dict[str, NodeInfo], decisions: Sequence[tuple[str, str, str]]) -> dict[str, str]:
     """{node: canonical node} after automatic links and the user's (kind, a, b) decisions in order."""
     edges = auto_edges(nodes)
     user: list[tuple[str, str]] = []

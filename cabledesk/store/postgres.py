@@ -227,7 +227,7 @@ class PostgresStore:
                             f'CREATE TEMP VIEW {table} AS SELECT * FROM "{schema}".{table} t '
                             f"WHERE t.{key} IN (SELECT id FROM pg_temp.allowed_ids)"
                         )
-                    cur.execute(sql, params or None)  # type: ignore[arg-type]
+                    cur.execute(sql, params or None)
                     return cur.fetchall()
             except psycopg.Error as exc:
                 raise StoreError(f"reading the database {self.shown} failed: {exc}") from exc

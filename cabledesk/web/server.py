@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from cabledesk.web.app import create_app as _create_app
 
-__all__ = ["create_app", "run"]
+__all__ = ["app_from_env", "create_app", "run"]
 
 
 # --- SERVER MODE (issue 9, cabledesk/web/auth_routes.py): sign-in, collections, audit on PostgreSQL ---
@@ -19,6 +19,13 @@ def create_app(db: Path | str) -> FastAPI:
     app = _create_app(db)  # type: ignore[arg-type]
     install(app, db)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory cabledesk.web.server:app_from_env --workers N`` ($CABLEDESK_DB)."""
+    import os
+
+    return create_app(os.environ.get("CABLEDESK_DB", "cabledesk.db"))
 
 
 # --- end SERVER MODE ---

@@ -6,43 +6,22 @@ query), "Der Spiegel" gets the Berlin ones; nobody gets the rest. Passwords are 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from pg_kit import fresh_database
+from server_kit import BERLIN_Q, MEXICO_Q, PASSWORD, USERS, Server
 
 from cabledesk.desk import Desk
 from cabledesk.server import access
 from cabledesk.server.accounts import Accounts
 from cabledesk.web.server import create_app
 
-PASSWORD = "pw-" + secrets.token_hex(8)
-#: user -> (role, organisation)
-USERS = {
-    "ana": ("reader", "El Pais"),
-    "eva": ("editor", "El Pais"),
-    "adm": ("admin", "El Pais"),
-    "kai": ("reader", "Der Spiegel"),
-    "nil": ("editor", "Nobody"),
-}
-MEXICO_Q = "origin:mexico"
-BERLIN_Q = "origin:berlin"
-
-
-@dataclass
-class Server:
-    url: str
-    tokens: dict[str, str]
-
 
 @pytest.fixture(scope="session")
-def server_db(
-    corpus_tgz: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+def server_db(corpus_tgz: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The corpus ingested into a fresh PostgreSQL database, users and collections created."""
     import os
 
@@ -86,19 +65,3 @@ def accounts(server_db: Server) -> Iterator[Accounts]:
 def desk(server_db: Server) -> Iterator[Desk]:
     with Desk(server_db.url, readonly=True) as d:
         yield d
-
-
-def login_form(client: TestClient) -> str:
-    """GET /login and return the form's CSRF token (its cookie is now in the client)."""
-    import re
-
-    page = client.get("/login")
-    m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert m, page.text
-    return m.group(1)
-
-
-def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> object:
-    """POST /login with a valid login CSRF token; returns the response."""
-    csrf = login_form(client)
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": csrf})

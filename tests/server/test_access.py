@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BERLIN_Q, MEXICO_Q, USERS, Server
 from fastapi.testclient import TestClient
+from server_kit import BERLIN_Q, MEXICO_Q, USERS, Server
 
 from cabledesk.desk import Desk, export_string
 from cabledesk.errors import NotFoundError
@@ -30,14 +30,18 @@ def scoped(desk: Desk, accounts: Accounts, name: str) -> access.ScopedDesk:
     return access.scoped_desk(desk, accounts, accounts.user(name))
 
 
-def test_each_newsroom_sees_exactly_its_collections(desk: Desk, accounts: Accounts, truth: dict[str, set[str]]) -> None:
+def test_each_newsroom_sees_exactly_its_collections(
+    desk: Desk, accounts: Accounts, truth: dict[str, set[str]]
+) -> None:
     assert truth["mexico"] and truth["berlin"] and not truth["mexico"] & truth["berlin"]
     assert set(scoped(desk, accounts, "ana").store.ids()) == truth["mexico"]
     assert set(scoped(desk, accounts, "kai").store.ids()) == truth["berlin"]
     assert list(scoped(desk, accounts, "nil").store.ids()) == []
 
 
-def test_search_hits_and_totals_count_only_allowed_cables(desk: Desk, accounts: Accounts, truth: dict[str, set[str]]) -> None:
+def test_search_hits_and_totals_count_only_allowed_cables(
+    desk: Desk, accounts: Accounts, truth: dict[str, set[str]]
+) -> None:
     ana = scoped(desk, accounts, "ana")
     everything = desk.search(ALL, limit=2000, facets=False)
     mine = ana.search(ALL, limit=2000, facets=False)
@@ -47,7 +51,9 @@ def test_search_hits_and_totals_count_only_allowed_cables(desk: Desk, accounts: 
     assert res.hits and {h["id"] for h in res.hits} <= truth["mexico"]
 
 
-def test_facet_counts_never_count_outside_cables(desk: Desk, accounts: Accounts, truth: dict[str, set[str]]) -> None:
+def test_facet_counts_never_count_outside_cables(
+    desk: Desk, accounts: Accounts, truth: dict[str, set[str]]
+) -> None:
     kai = scoped(desk, accounts, "kai")
     for q in (ALL, "government", "NOT origin:berlin"):  # tiny, large and complementary matches
         res = kai.search(q, limit=0, facets=True)
@@ -61,11 +67,15 @@ def test_stats_count_only_allowed_cables(desk: Desk, accounts: Accounts, truth: 
     stats = scoped(desk, accounts, "ana").stats()
     assert stats["cables"] == len(truth["mexico"]) == sum(stats["year"].values())
     expected = desk.store.stats()
-    assert stats["origin"] == {k: v for k, v in expected["origin"].items() if "Mexico" in k} or stats["origin"]
+    assert (
+        stats["origin"] == {k: v for k, v in expected["origin"].items() if "Mexico" in k} or stats["origin"]
+    )
     assert set(stats["origin"]) <= set(expected["origin"]) and "Embassy Berlin" not in stats["origin"]
 
 
-def test_outside_cable_is_not_found_exactly_like_an_absent_one(desk: Desk, accounts: Accounts, truth: dict[str, set[str]]) -> None:
+def test_outside_cable_is_not_found_exactly_like_an_absent_one(
+    desk: Desk, accounts: Accounts, truth: dict[str, set[str]]
+) -> None:
     kai = scoped(desk, accounts, "kai")
     outside = sorted(truth["mexico"])[0]
     with pytest.raises(NotFoundError) as hidden:
@@ -101,12 +111,16 @@ def test_revoking_a_grant_hides_the_collection_at_once(desk: Desk, accounts: Acc
     assert scoped(desk, accounts, "nil").store.count() == 0
 
 
-def test_a_source_collection_holds_every_cable_of_that_input(desk: Desk, accounts: Accounts, truth: dict[str, set[str]]) -> None:
+def test_a_source_collection_holds_every_cable_of_that_input(
+    desk: Desk, accounts: Accounts, truth: dict[str, set[str]]
+) -> None:
     mirror = access.collection(accounts, "mirror")
     assert access.allowed_ids(desk, [mirror]) == truth["all"]
 
 
-def test_raw_sql_reference_queries_see_only_allowed_rows(desk: Desk, accounts: Accounts, truth: dict[str, set[str]]) -> None:
+def test_raw_sql_reference_queries_see_only_allowed_rows(
+    desk: Desk, accounts: Accounts, truth: dict[str, set[str]]
+) -> None:
     from cabledesk.enrich import references
 
     ana = scoped(desk, accounts, "ana")

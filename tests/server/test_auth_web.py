@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, Server, login_form, sign_in
 from fastapi.testclient import TestClient
+from server_kit import PASSWORD, Server, login_form, sign_in
 
 from cabledesk.server.accounts import MAX_FAILURES, Accounts, AuthError
 from cabledesk.web.auth_routes import CSRF_COOKIE, SESSION_COOKIE
@@ -54,7 +54,9 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client: T
     bad_pw = sign_in(client, "ana", "not the password")
     no_user = sign_in(client, "nobody-such", "not the password")
     assert bad_pw.status_code == no_user.status_code == 401  # type: ignore[attr-defined]
-    assert "unknown user or wrong password" in bad_pw.text and "unknown user or wrong password" in no_user.text  # type: ignore[attr-defined]
+    assert (
+        "unknown user or wrong password" in bad_pw.text and "unknown user or wrong password" in no_user.text
+    )  # type: ignore[attr-defined]
     assert client.get("/api/me").status_code == 401
 
 
@@ -74,7 +76,9 @@ def test_session_fixation_a_new_session_id_on_every_sign_in(client: TestClient) 
     assert first and second and first != second
 
 
-@pytest.mark.parametrize("method,path", [("post", "/logout"), ("post", "/api/trace"), ("put", "/api/me"), ("delete", "/api/me")])
+@pytest.mark.parametrize(
+    "method,path", [("post", "/logout"), ("post", "/api/trace"), ("put", "/api/me"), ("delete", "/api/me")]
+)
 def test_state_changing_requests_need_the_csrf_token(client: TestClient, method: str, path: str) -> None:
     sign_in(client, "ana")
     r = client.request(method.upper(), path)
@@ -140,6 +144,8 @@ def test_tokens_are_stored_only_as_hashes(accounts: Accounts) -> None:
 def test_next_parameter_never_redirects_off_site(client: TestClient) -> None:
     csrf = login_form(client)
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil"):
-        r = client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf_token": csrf, "next": target})
+        r = client.post(
+            "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": csrf, "next": target}
+        )
         assert r.headers["location"] == "/"
         csrf = login_form(client)
