@@ -105,13 +105,19 @@ class Desk:
         """Run a query-language search; see :func:`cabledesk.search.search` for the options."""
         from cabledesk.search import search
 
-        return search(self.index, query, cites_of=self.cites_of, **options)
+        return search(self.index, query, cites_of=self.cites_of, protected=self.protected_ids, **options)
 
     def batch_search(self, queries: Iterable[str], top: int = 3) -> Iterator[dict[str, Any]]:
         """One result per query line (for checking a list of names against the whole leak)."""
         from cabledesk.search import batch_search
 
-        return batch_search(self.index, queries, top=top, cites_of=self.cites_of)
+        return batch_search(self.index, queries, top=top, cites_of=self.cites_of, protected=self.protected_ids)
+
+    def protected_ids(self) -> set[str]:
+        """Cables with protected sources (markers, redactions, accepted names): ``protected:yes``."""
+        from cabledesk.protect import protected_ids
+
+        return protected_ids(self)
 
     def cites_of(self, cable_id: str) -> list[str]:
         """Reference ids that a cable cites (empty for an unknown id): powers ``citedby:``."""
@@ -128,7 +134,7 @@ class Desk:
             return
         from cabledesk.search import matching_ids
 
-        yield from sorted(matching_ids(self.index, query, cites_of=self.cites_of))
+        yield from sorted(matching_ids(self.index, query, cites_of=self.cites_of, protected=self.protected_ids))
 
     def export(
         self, out: IO[str], *, query: str | None = None, fmt: Literal["jsonl", "csv"] = "jsonl"

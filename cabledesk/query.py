@@ -52,6 +52,7 @@ FIELDS: dict[str, tuple[FieldKind, str]] = {
     "classifiedby": ("text", "classifiedby"),
     "cites": ("keyword", "cites"),
     "citedby": ("keyword", "citedby"),  # expanded to id: terms by expand_citedby() before compiling
+    "protected": ("keyword", "protected"),  # protected:yes / protected:no, expanded the same way
     "marking": ("marking", "marking"),
     "date": ("date", "ts"),
     "year": ("year", "ts"),
@@ -148,26 +149,44 @@ Node = Text | Keyword | Range | And | Or | Not
 
 #: Looks up the reference ids a cable cites (the records know them; the index does not store them).
 CitesLookup = Callable[[str], list[str]]
+#: The ids of cables with protected sources (derived by cabledesk.protect from the records).
+ProtectedLookup = Callable[[], set[str]]
+
+_NOTHING = "\x00NONE"  # an id no cable has: a filter that matches nothing
 
 
-def expand_citedby(node: Node, lookup: CitesLookup | None) -> Node:
-    """Replace each ``citedby:ID`` with ``(id:A OR id:B ...)``, the cables that ID cites."""
+def _ids_node(ids: list[str], pos: int) -> Node:
+    if not ids:
+        return Keyword("id", _NOTHING, pos)
+    if len(ids) == 1:
+        return Keyword("id", ids[0], pos)
+    return Or(tuple(Keyword("id", i, pos) for i in ids))
+
+
+def expand_citedby(
+    node: Node, lookup: CitesLookup | None, protected: ProtectedLookup | None = None
+) -> Node:
+    """Replace ``citedby:ID`` and ``protected:yes|no`` with id filters the index can answer."""
     if isinstance(node, Keyword) and node.field == "citedby":
         if lookup is None:
             raise QueryError("citedby: needs the cable records; search through a Desk", node.pos,
                              "use cabledesk.Desk(db).search(...)")
-        ids = sorted(set(lookup(node.value)))
-        if not ids:  # cites nothing we know: match nothing rather than everything
-            return Keyword("id", "\x00NONE", node.pos)
-        if len(ids) == 1:
-            return Keyword("id", ids[0], node.pos)
-        return Or(tuple(Keyword("id", i, node.pos) for i in ids))
+        return _ids_node(sorted(set(lookup(node.value))), node.pos)
+    if isinstance(node, Keyword) and node.field == "protected":
+        value = node.value.upper()
+        if value not in ("YES", "NO", "TRUE", "FALSE"):
+            raise QueryError(f"protected: takes yes or no, not '{node.value}'", node.pos, "protected:yes")
+        if protected is None:
+            raise QueryError("protected: needs the cable records; search through a Desk", node.pos,
+                             "use cabledesk.Desk(db).search(...)")
+        ids = _ids_node(sorted(protected()), node.pos)
+        return ids if value in ("YES", "TRUE") else Not(ids)
     if isinstance(node, And):
-        return And(tuple(expand_citedby(n, lookup) for n in node.items))
+        return And(tuple(expand_citedby(n, lookup, protected) for n in node.items))
     if isinstance(node, Or):
-        return Or(tuple(expand_citedby(n, lookup) for n in node.items))
+        return Or(tuple(expand_citedby(n, lookup, protected) for n in node.items))
     if isinstance(node, Not):
-        return Not(expand_citedby(node.item, lookup))
+        return Not(expand_citedby(node.item, lookup, protected))
     return node
 
 

@@ -21,6 +21,7 @@ from cabledesk.query import (
     CitesLookup,
     Keyword,
     Node,
+    ProtectedLookup,
     Text,
     compile_query,
     expand_citedby,
@@ -73,16 +74,18 @@ def search(
     paragraphs: bool = False,
     facets: bool = True,
     cites_of: CitesLookup | None = None,
+    protected: ProtectedLookup | None = None,
 ) -> SearchResult:
     """Run a query-language search; raises QueryError (never an engine error) when it is malformed.
 
-    ``cites_of`` maps a cable id to the ids it cites; it makes ``citedby:ID`` work (Desk passes it).
+    ``cites_of`` maps a cable id to the ids it cites, ``protected`` gives the ids of cables with
+    protected sources: they make ``citedby:ID`` and ``protected:yes`` work (Desk passes both).
     """
     if sort not in ("relevance", "date", "-date"):
         raise QueryError(f"unknown sort '{sort}'", 0, "use relevance, date or -date")
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset must be zero or more", 0, "e.g. --limit 20 --offset 40")
-    ast = expand_citedby(parse(query), cites_of)
+    ast = expand_citedby(parse(query), cites_of, protected)
     kind = "paragraphs" if paragraphs else "cables"
     try:
         tq = compile_query(ast, index.schema)
@@ -362,9 +365,11 @@ def _key(k: Any) -> str:
     return str(int(k)) if isinstance(k, float | int) else str(k)
 
 
-def matching_ids(index: CableIndex, query: str, cites_of: CitesLookup | None = None) -> list[str]:
+def matching_ids(
+    index: CableIndex, query: str, cites_of: CitesLookup | None = None, protected: ProtectedLookup | None = None
+) -> list[str]:
     """Every cable id matching ``query``, sorted (for export): no snippets, no facets, one pass."""
-    ast = expand_citedby(parse(query), cites_of)
+    ast = expand_citedby(parse(query), cites_of, protected)
     try:
         tq = compile_query(ast, index.schema)
         searcher = index.searcher()
@@ -382,7 +387,11 @@ def matching_ids(index: CableIndex, query: str, cites_of: CitesLookup | None = N
 
 
 def batch_search(
-    index: CableIndex, queries: Iterable[str], top: int = 3, cites_of: CitesLookup | None = None
+    index: CableIndex,
+    queries: Iterable[str],
+    top: int = 3,
+    cites_of: CitesLookup | None = None,
+    protected: ProtectedLookup | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One line per query (blank lines and '#' comments skipped): total and top hits, or the error."""
     for line in queries:
@@ -390,7 +399,7 @@ def batch_search(
         if not q or q.startswith("#"):
             continue
         try:
-            res = search(index, q, limit=top, facets=False, cites_of=cites_of)
+            res = search(index, q, limit=top, facets=False, cites_of=cites_of, protected=protected)
         except QueryError as exc:
             yield {"query": q, "error": exc.to_dict()}
             continue

@@ -182,3 +182,17 @@ def test_citedby_finds_the_cables_a_cable_cites(runner: CliRunner, corpus_db: Pa
                                      "--limit", "50"]))
     # 08OSLO670's REF line names 08OSLO522, 08OSLO585 and 08OSLO629 (read from the cable).
     assert {h["id"] for h in data["hits"]} == {"08OSLO522", "08OSLO585", "08OSLO629"}
+
+
+def test_protected_filter_splits_the_corpus_by_protected_sources(runner: CliRunner, corpus_db: Path) -> None:
+    def ids(q: str) -> set[str]:
+        out = _json(runner.invoke(app, ["search", q, "--db", str(corpus_db), "--json", "--limit", "2000"]))
+        assert out["total"] == len(out["hits"])
+        return {h["id"] for h in out["hits"]}
+
+    yes, no = ids("protected:yes"), ids("protected:no")
+    # 89PANAMA8545 writes "XXXXXXXXXXXXXX(STRICTLY PROTECT)"; 06PARIS741 "(PROTECT THROUGHOUT)".
+    assert {"89PANAMA8545", "06PARIS741"} <= yes
+    assert not yes & no and len(yes | no) == 1295
+    bad = runner.invoke(app, ["search", "protected:maybe", "--db", str(corpus_db), "--json"])
+    assert bad.exit_code == 2 and "yes or no" in _json(bad)["error"]
