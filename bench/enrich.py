@@ -51,7 +51,9 @@ def main() -> None:
     rate = summary.processed / dt
     hours = FULL / rate / 3600
     tc = args.truecase or default_truecase()
-    print("| cables | words | processes | truecase | seconds | cables/s | words/s | 251,287 cables (h) | target met |")
+    print(
+        "| cables | words | processes | truecase | seconds | cables/s | words/s | 251,287 cables (h) | target met |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {summary.processed:,} | {words:,} | {args.processes} | {tc} | {dt:,.1f} | {rate:,.1f} | "

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from cabledesk import ingest as _ingest
-from cabledesk.errors import NotFoundError
+from cabledesk.errors import CabledeskError, NotFoundError, QueryError
 from cabledesk.model import Cable, LedgerEntry, dumps
+from cabledesk.query import Resolvers
 from cabledesk.store import index_path_for, is_postgres_url, open_store
 from cabledesk.store.index import CableIndex
 
@@ -105,13 +106,34 @@ class Desk:
         """Run a query-language search; see :func:`cabledesk.search.search` for the options."""
         from cabledesk.search import search
 
-        return search(self.index, query, cites_of=self.cites_of, protected=self.protected_ids, **options)
+        return search(self.index, query, resolvers=self.resolvers, **options)
 
     def batch_search(self, queries: Iterable[str], top: int = 3) -> Iterator[dict[str, Any]]:
         """One result per query line (for checking a list of names against the whole leak)."""
         from cabledesk.search import batch_search
 
-        return batch_search(self.index, queries, top=top, cites_of=self.cites_of, protected=self.protected_ids)
+        return batch_search(self.index, queries, top=top, resolvers=self.resolvers)
+
+    @property
+    def resolvers(self) -> Resolvers:
+        """What the query language asks of the records: citations, protected sources, entities."""
+        return Resolvers(cites_of=self.cites_of, protected=self.protected_ids, entity=self.entity_cable_ids)
+
+    def entity_cable_ids(self, kind: str, name: str) -> list[str]:
+        """Cables naming the person, organisation or place ``name`` (after ``cabledesk enrich``)."""
+        from cabledesk.enrich.entities import AmbiguousEntityError, cable_ids_for_entity, resolve_one
+
+        try:
+            entity = resolve_one(self.store, name)
+        except NotFoundError:
+            return []
+        except AmbiguousEntityError as exc:
+            raise QueryError(str(exc), 0, f'write the entity id, e.g. {kind}:"E123"') from exc
+        except CabledeskError as exc:
+            raise QueryError(f"{kind}: cannot be answered: {exc}", 0, "run `cabledesk enrich` first") from exc
+        if entity.get("type") != kind:
+            return []
+        return cable_ids_for_entity(self.store, entity["entity_id"])
 
     def protected_ids(self) -> set[str]:
         """Cables with protected sources (markers, redactions, accepted names): ``protected:yes``."""
@@ -134,7 +156,7 @@ class Desk:
             return
         from cabledesk.search import matching_ids
 
-        yield from sorted(matching_ids(self.index, query, cites_of=self.cites_of, protected=self.protected_ids))
+        yield from sorted(matching_ids(self.index, query, resolvers=self.resolvers))
 
     def export(
         self, out: IO[str], *, query: str | None = None, fmt: Literal["jsonl", "csv"] = "jsonl"

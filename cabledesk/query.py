@@ -53,6 +53,9 @@ FIELDS: dict[str, tuple[FieldKind, str]] = {
     "cites": ("keyword", "cites"),
     "citedby": ("keyword", "citedby"),  # expanded to id: terms by expand_citedby() before compiling
     "protected": ("keyword", "protected"),  # protected:yes / protected:no, expanded the same way
+    "person": ("keyword", "person"),  # entities (cabledesk enrich), expanded to the cables naming them
+    "org": ("keyword", "org"),
+    "place": ("keyword", "place"),
     "marking": ("marking", "marking"),
     "date": ("date", "ts"),
     "year": ("year", "ts"),
@@ -151,8 +154,20 @@ Node = Text | Keyword | Range | And | Or | Not
 CitesLookup = Callable[[str], list[str]]
 #: The ids of cables with protected sources (derived by cabledesk.protect from the records).
 ProtectedLookup = Callable[[], set[str]]
+#: (entity type "person" | "org" | "place", name) -> ids of the cables that name that entity.
+EntityLookup = Callable[[str, str], list[str]]
 
 _NOTHING = "\x00NONE"  # an id no cable has: a filter that matches nothing
+_DERIVED = ("citedby", "protected", "person", "org", "place")
+
+
+@dataclass(frozen=True, slots=True)
+class Resolvers:
+    """Answers for the fields the index cannot (derived from the records); Desk supplies them."""
+
+    cites_of: CitesLookup | None = None
+    protected: ProtectedLookup | None = None
+    entity: EntityLookup | None = None
 
 
 def _ids_node(ids: list[str], pos: int) -> Node:
@@ -163,31 +178,41 @@ def _ids_node(ids: list[str], pos: int) -> Node:
     return Or(tuple(Keyword("id", i, pos) for i in ids))
 
 
-def expand_citedby(
-    node: Node, lookup: CitesLookup | None, protected: ProtectedLookup | None = None
-) -> Node:
-    """Replace ``citedby:ID`` and ``protected:yes|no`` with id filters the index can answer."""
-    if isinstance(node, Keyword) and node.field == "citedby":
-        if lookup is None:
-            raise QueryError("citedby: needs the cable records; search through a Desk", node.pos,
-                             "use cabledesk.Desk(db).search(...)")
-        return _ids_node(sorted(set(lookup(node.value))), node.pos)
-    if isinstance(node, Keyword) and node.field == "protected":
+def expand_derived(node: Node, resolvers: Resolvers | None) -> Node:
+    """Replace ``citedby:``, ``protected:``, ``person:``, ``org:``, ``place:`` with id filters."""
+    r = resolvers or Resolvers()
+    if isinstance(node, Keyword) and node.field in _DERIVED:
+        return _expand_leaf(node, r)
+    if isinstance(node, And):
+        return And(tuple(expand_derived(n, r) for n in node.items))
+    if isinstance(node, Or):
+        return Or(tuple(expand_derived(n, r) for n in node.items))
+    if isinstance(node, Not):
+        return Not(expand_derived(node.item, r))
+    return node
+
+
+def _expand_leaf(node: Keyword, r: Resolvers) -> Node:
+    hint = "search through cabledesk.Desk(db), which knows the records"
+    if node.field == "citedby":
+        if r.cites_of is None:
+            raise QueryError("citedby: needs the cable records", node.pos, hint)
+        return _ids_node(sorted(set(r.cites_of(node.value))), node.pos)
+    if node.field == "protected":
         value = node.value.upper()
         if value not in ("YES", "NO", "TRUE", "FALSE"):
             raise QueryError(f"protected: takes yes or no, not '{node.value}'", node.pos, "protected:yes")
-        if protected is None:
-            raise QueryError("protected: needs the cable records; search through a Desk", node.pos,
-                             "use cabledesk.Desk(db).search(...)")
-        ids = _ids_node(sorted(protected()), node.pos)
+        if r.protected is None:
+            raise QueryError("protected: needs the cable records", node.pos, hint)
+        ids = _ids_node(sorted(r.protected()), node.pos)
         return ids if value in ("YES", "TRUE") else Not(ids)
-    if isinstance(node, And):
-        return And(tuple(expand_citedby(n, lookup, protected) for n in node.items))
-    if isinstance(node, Or):
-        return Or(tuple(expand_citedby(n, lookup, protected) for n in node.items))
-    if isinstance(node, Not):
-        return Not(expand_citedby(node.item, lookup, protected))
-    return node
+    if r.entity is None:
+        raise QueryError(f"{node.field}: needs the entity tables", node.pos, "run `cabledesk enrich` first")
+    try:
+        ids = r.entity(node.field, node.value)
+    except QueryError as exc:  # the lookup knows what is wrong, the parser knows where
+        raise QueryError(exc.message, node.pos, exc.suggestion) from exc
+    return _ids_node(sorted(set(ids)), node.pos)
 
 
 # -- parser ----------------------------------------------------------------------------------------

@@ -18,13 +18,12 @@ import tantivy
 from cabledesk import textnorm
 from cabledesk.errors import QueryError
 from cabledesk.query import (
-    CitesLookup,
     Keyword,
     Node,
-    ProtectedLookup,
+    Resolvers,
     Text,
     compile_query,
-    expand_citedby,
+    expand_derived,
     parse,
     positive_leaves,
 )
@@ -73,19 +72,18 @@ def search(
     sort: Sort = "relevance",
     paragraphs: bool = False,
     facets: bool = True,
-    cites_of: CitesLookup | None = None,
-    protected: ProtectedLookup | None = None,
+    resolvers: Resolvers | None = None,
 ) -> SearchResult:
     """Run a query-language search; raises QueryError (never an engine error) when it is malformed.
 
-    ``cites_of`` maps a cable id to the ids it cites, ``protected`` gives the ids of cables with
-    protected sources: they make ``citedby:ID`` and ``protected:yes`` work (Desk passes both).
+    ``resolvers`` answer the fields derived from the records (``citedby:``, ``protected:``,
+    ``person:``, ``org:``, ``place:``); :class:`cabledesk.Desk` passes them.
     """
     if sort not in ("relevance", "date", "-date"):
         raise QueryError(f"unknown sort '{sort}'", 0, "use relevance, date or -date")
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset must be zero or more", 0, "e.g. --limit 20 --offset 40")
-    ast = expand_citedby(parse(query), cites_of, protected)
+    ast = expand_derived(parse(query), resolvers)
     kind = "paragraphs" if paragraphs else "cables"
     try:
         tq = compile_query(ast, index.schema)
@@ -365,11 +363,9 @@ def _key(k: Any) -> str:
     return str(int(k)) if isinstance(k, float | int) else str(k)
 
 
-def matching_ids(
-    index: CableIndex, query: str, cites_of: CitesLookup | None = None, protected: ProtectedLookup | None = None
-) -> list[str]:
+def matching_ids(index: CableIndex, query: str, resolvers: Resolvers | None = None) -> list[str]:
     """Every cable id matching ``query``, sorted (for export): no snippets, no facets, one pass."""
-    ast = expand_citedby(parse(query), cites_of, protected)
+    ast = expand_derived(parse(query), resolvers)
     try:
         tq = compile_query(ast, index.schema)
         searcher = index.searcher()
@@ -390,8 +386,7 @@ def batch_search(
     index: CableIndex,
     queries: Iterable[str],
     top: int = 3,
-    cites_of: CitesLookup | None = None,
-    protected: ProtectedLookup | None = None,
+    resolvers: Resolvers | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One line per query (blank lines and '#' comments skipped): total and top hits, or the error."""
     for line in queries:
@@ -399,7 +394,7 @@ def batch_search(
         if not q or q.startswith("#"):
             continue
         try:
-            res = search(index, q, limit=top, facets=False, cites_of=cites_of, protected=protected)
+            res = search(index, q, limit=top, facets=False, resolvers=resolvers)
         except QueryError as exc:
             yield {"query": q, "error": exc.to_dict()}
             continue

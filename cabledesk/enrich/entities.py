@@ -119,7 +119,7 @@ def enrich(
 
 def _es(store: SQLiteStore) -> EntityStore:
     es = EntityStore(store)
-    if not es.ready:
+    if not es.ready or not es._all("SELECT 1 FROM entity_cables LIMIT 1"):
         raise CabledeskError("no entities in this database yet: run `cabledesk enrich` first")
     return es
 

@@ -50,12 +50,18 @@ class ParagraphView:
     anchor: str
     n: int | None
     marking: str | None
-    runs: list[tuple[str, bool]]
+    runs: list[tuple[str, bool | str]]
     cite: str
 
 
-def paragraph_views(cable: Cable, query: str = "") -> list[ParagraphView]:
-    """Paragraphs with stable unique anchors (``p6``; repeats get ``p6-2``; unnumbered ``u3``)."""
+def paragraph_views(
+    cable: Cable, query: str = "", protected: dict[int, list[tuple[int, int]]] | None = None
+) -> list[ParagraphView]:
+    """Paragraphs with stable unique anchors (``p6``; repeats get ``p6-2``; unnumbered ``u3``).
+
+    ``protected`` maps a paragraph's position to spans of protected names, marked for editors;
+    those runs carry the label "protected" instead of True.
+    """
     leaves = _leaves(query)
     seen: set[str] = set()
     out = []
@@ -67,8 +73,31 @@ def paragraph_views(cable: Cable, query: str = "") -> list[ParagraphView]:
             anchor = f"{base}-{k}"
         seen.add(anchor)
         spans = highlight(p.text, leaves) if leaves else []
-        out.append(ParagraphView(anchor, p.n, p.marking, segments(p.text, spans), citation(cable, p.n)))
+        runs: list[tuple[str, bool | str]] = list(segments(p.text, spans))
+        if protected and protected.get(pos):
+            runs = _mark_protected(p.text, spans, protected[pos])
+        out.append(ParagraphView(anchor, p.n, p.marking, runs, citation(cable, p.n)))
     return out
+
+
+def _mark_protected(
+    text: str, query_spans: list[list[int]], names: list[tuple[int, int]]
+) -> list[tuple[str, bool | str]]:
+    """Runs where protected names win over query highlights (an editor must see them first)."""
+    label: list[bool | str] = [False] * len(text)
+    for start, end in query_spans:
+        for i in range(max(0, start), min(end, len(text))):
+            label[i] = True
+    for start, end in names:
+        for i in range(max(0, start), min(end, len(text))):
+            label[i] = "protected"
+    runs: list[tuple[str, bool | str]] = []
+    for i, ch in enumerate(text):
+        if runs and runs[-1][1] == label[i]:
+            runs[-1] = (runs[-1][0] + ch, label[i])
+        else:
+            runs.append((ch, label[i]))
+    return runs
 
 
 def _leaves(query: str) -> list[Any]:

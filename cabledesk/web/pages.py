@@ -223,12 +223,23 @@ def cable_page(
         signer_href=search_url(facet_term("signer", c.signer or "")),
         tags=[{"code": t, "meaning": tag_meaning(t), "href": search_url(facet_term("tag", t))} for t in c.tags],
         refs=references(desk, c),
-        paras=paragraph_views(c, q),
+        paras=paragraph_views(c, q, _protected_spans(desk, c.id)),
         cited=cited,
         cited_total=cited_total,
         cited_href=search_url(f"cites:{c.id}", "date"),
         thread=thread_context(desk, c.id),
     )
+
+
+def _protected_spans(desk: Desk, cable_id: str) -> dict[int, list[tuple[int, int]]]:
+    """Protected names in a cable's paragraphs, by paragraph position (for editors' eyes)."""
+    from cabledesk.protect import highlights
+
+    out: dict[int, list[tuple[int, int]]] = {}
+    for sp in highlights(desk, cable_id)["spans"]:
+        if sp["field"] == "paragraph" and sp["index"] is not None:
+            out.setdefault(int(sp["index"]), []).append((int(sp["start"]), int(sp["end"])))
+    return out
 
 
 @router.get("/cable/{cable_id}/raw", response_class=PlainTextResponse)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import re
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mutate import MUTATIONS, mutate_text
 
@@ -17,6 +20,7 @@ QUERIES = [
     "signer:feeley subject:narco*", '"nuclear program"~5 classifiedby:ambassador', "date:2010-01-29",
     "to:secstate info:usnato caveat:noforn", "petraeus nazarbayev",
 ]  # fmt: skip
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -32,9 +36,20 @@ def test_mutated_query_gives_a_result_or_a_positioned_query_error(
     paragraphs: bool,
 ) -> None:
     query = mutate_text(QUERIES[which % len(QUERIES)], mutations)
+    assume(not _SURROGATE.search(query))  # a known crash, pinned by the xfail test below
     try:
         res = search(empty_index, query, limit=5, paragraphs=paragraphs, facets=facets)
     except QueryError as exc:
         assert 0 <= exc.position <= max(len(query), 1) and exc.message
     else:
         assert res.total >= len(res.hits)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by bench/fuzz.py: a lone surrogate (what a non-UTF-8 shell argument becomes in "
+    "sys.argv) reaches textnorm.terms and raises UnicodeEncodeError; the fix belongs in cabledesk/query.py",
+)
+def test_query_with_a_lone_surrogate_is_a_query_error_not_a_crash(empty_index: CableIndex) -> None:
+    with pytest.raises(QueryError):
+        search(empty_index, "cartel \udcff", limit=5)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cabledesk.errors import QueryError
+from cabledesk.query import Resolvers
 from cabledesk.search import matching_ids, search
 from cabledesk.store.index import CableIndex
 
@@ -46,14 +47,14 @@ def test_documented_example_holds(index: CableIndex, by_id: dict, query: str, ex
     for clause in (c.strip() for c in expect.split(";")):
         if m := re.fullmatch(r"error at (\d+)", clause):
             with pytest.raises(QueryError) as err:
-                search(index, query, cites_of=cites_of)
+                search(index, query, resolvers=Resolvers(cites_of=cites_of))
             assert err.value.position == int(m.group(1)), err.value.message
             continue
         if m := re.fullmatch(r"finds (\S+) ¶(\d+)", clause):
-            hits = search(index, query, paragraphs=True, limit=1000, facets=False, cites_of=cites_of).hits
+            hits = search(index, query, paragraphs=True, limit=1000, facets=False, resolvers=Resolvers(cites_of=cites_of)).hits
             assert (m.group(1), int(m.group(2))) in {(h["id"], h["paragraph"]) for h in hits}
             continue
-        ids = set(matching_ids(index, query, cites_of=cites_of))
+        ids = set(matching_ids(index, query, resolvers=Resolvers(cites_of=cites_of)))
         if m := re.fullmatch(r"finds (.+)", clause):
             for cid in (s.strip() for s in m.group(1).split(",")):
                 assert cid in ids, f"{query!r} should find {cid}"
@@ -67,4 +68,4 @@ def test_documented_example_holds(index: CableIndex, by_id: dict, query: str, ex
             assert not ids
         else:
             pytest.fail(f"unknown expectation {clause!r} for {query!r}")
-        assert search(index, query, limit=1, cites_of=cites_of).total == len(ids)
+        assert search(index, query, limit=1, resolvers=Resolvers(cites_of=cites_of)).total == len(ids)

@@ -172,3 +172,14 @@ def test_hostile_cable_text_is_escaped_on_every_page(xss_db: Path) -> None:
         assert "&lt;script&gt;" in pages[1]
         raw = c.get("/cable/10MEXICO83/raw")
         assert XSS_SCRIPT in raw.text and raw.headers["content-type"].startswith("text/plain")
+
+
+def test_cable_page_marks_protected_names_for_editors(client: TestClient) -> None:
+    # 06PARIS741 marks its source "(PROTECT THROUGHOUT)": the name is highlighted, never hidden.
+    html = client.get("/cable/06PARIS741").text
+    assert '<mark class="protected"' in html
+    assert re.search(r'<mark class="protected"[^>]*>Alain Feneon</mark>', html)
+
+
+def test_cable_without_protected_sources_has_no_protected_marks(client: TestClient) -> None:
+    assert 'class="protected"' not in client.get("/cable/10MEXICO83").text
