@@ -80,7 +80,9 @@ class Desk:
             "extra_in_index": len(indexed - stored),
             "ledger": self.store.ledger_counts(),
         }
-        report["consistent"] = stored == indexed
+        lag = _ingest.index_lag(self.store)
+        report["stale_in_index"] = lag  # stored or updated after the index's last commit
+        report["consistent"] = stored == indexed and lag == 0
         if repair and not report["consistent"]:
             report["repaired"] = _ingest.repair_index(self.store, self.index)
             report["consistent"] = self.index.ids() == set(self.store.ids())
@@ -138,7 +140,11 @@ class Desk:
     def protected_ids(self) -> set[str]:
         """Cables with protected sources (markers, redactions, accepted names): ``protected:yes``."""
         from cabledesk.protect import protected_ids
+        from cabledesk.store.sqlite import SQLiteStore
 
+        if not isinstance(self.store, SQLiteStore):
+            raise QueryError("protected: is not available on a PostgreSQL database yet", 0,
+                             "run the protect review on the SQLite copy (docs/protect.md)")
         return protected_ids(self)
 
     def cites_of(self, cable_id: str) -> list[str]:

@@ -221,8 +221,8 @@ def ingest(
 ) -> IngestSummary:
     """Read every source, parse (in parallel for large inputs), store and index; one ledger row per item.
 
-    ``workers``: parser processes (0 = parse here); by default one per core for inputs over
-    :data:`PARALLEL_MIN_BYTES`, none below (env ``CABLEDESK_WORKERS`` overrides).
+    ``workers``: parser processes (0 = parse here); by default cores - 1 on 3+ cores for inputs
+    over :data:`PARALLEL_MIN_BYTES`, none otherwise (env ``CABLEDESK_WORKERS`` overrides).
     """
     sources = list(sources)
     summary = IngestSummary()

@@ -204,8 +204,8 @@ def _expand_leaf(node: Keyword, r: Resolvers) -> Node:
             raise QueryError(f"protected: takes yes or no, not '{node.value}'", node.pos, "protected:yes")
         if r.protected is None:
             raise QueryError("protected: needs the cable records", node.pos, hint)
-        ids = _ids_node(sorted(r.protected()), node.pos)
-        return ids if value in ("YES", "TRUE") else Not(ids)
+        marked = _ids_node(sorted(r.protected()), node.pos)
+        return marked if value in ("YES", "TRUE") else Not(marked)
     if r.entity is None:
         raise QueryError(f"{node.field}: needs the entity tables", node.pos, "run `cabledesk enrich` first")
     try:
@@ -220,6 +220,11 @@ def parse(query: str) -> Node:
     """Parse a query string; raises QueryError(message, position, suggestion) when malformed."""
     if len(query) > MAX_LENGTH:
         raise QueryError(f"query too long ({len(query)} characters, at most {MAX_LENGTH})", MAX_LENGTH)
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:  # e.g. a shell argument that was not valid UTF-8
+        raise QueryError("the query holds a character that is not valid text", exc.start,
+                         "retype the query; it may have come from a file in another encoding") from None
     node = _Parser(query).parse()
     return node
 

@@ -37,3 +37,13 @@ def test_every_public_error_derives_from_cabledesk_error() -> None:
         obj = getattr(cabledesk, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, cabledesk.CabledeskError)
+
+
+def test_test_module_basenames_are_unique() -> None:
+    # pytest imports test files by basename (rootdir mode): two test_cli.py files break collection.
+    from collections import Counter
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    names = Counter(p.name for p in root.rglob("*.py") if p.name not in ("conftest.py", "__init__.py"))
+    assert not [n for n, k in names.items() if k > 1]

@@ -234,8 +234,11 @@ def cable_page(
 def _protected_spans(desk: Desk, cable_id: str) -> dict[int, list[tuple[int, int]]]:
     """Protected names in a cable's paragraphs, by paragraph position (for editors' eyes)."""
     from cabledesk.protect import highlights
+    from cabledesk.store.sqlite import SQLiteStore
 
     out: dict[int, list[tuple[int, int]]] = {}
+    if not isinstance(desk.store, SQLiteStore):  # review decisions live in the SQLite file for now
+        return out
     for sp in highlights(desk, cable_id)["spans"]:
         if sp["field"] == "paragraph" and sp["index"] is not None:
             out.setdefault(int(sp["index"]), []).append((int(sp["start"]), int(sp["end"])))

@@ -149,15 +149,17 @@ def _expect(route: str, role: str, member: bool) -> str:
     return "allow" if member else "notfound"
 
 
+#: (member, user) pairs that exist: "nil"'s organisation holds no collection, so only non-member cases.
+CASES = [(m, u) for m in (True, False) for u in sorted(USERS) if not (m and USERS[u][1] == "Nobody")]
+
+
 @pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("user", sorted(USERS))
-@pytest.mark.parametrize("member", [True, False])
+@pytest.mark.parametrize(("member", "user"), CASES)
 def test_access_matrix(app_client: TestClient, server_db: Server, truth: dict[str, set[str]],
                        route: str, user: str, member: bool) -> None:  # fmt: skip
     role, org = USERS[user]
     own = truth["mexico"] if org == "El Pais" else truth["berlin"] if org == "Der Spiegel" else set()
-    if member and not own:
-        pytest.skip("this organisation has no collection")
+    assert own or not member
     cid = sorted(own)[0] if member else sorted(truth["all"] - own)[0]
     r = app_client.get(route.format(id=cid), headers={"Authorization": f"Bearer {server_db.tokens[user]}"})
     want = _expect(route, role, member)
