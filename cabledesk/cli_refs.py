@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
                 from cabledesk.search import matching_ids
 
                 try:
-                    ids = matching_ids(desk.index, query)
+                    ids = matching_ids(desk.index, query, resolvers=desk.resolvers)
                 except QueryError as exc:
                     _fail(
                         f"query error at position {exc.position}: {exc.message}",

@@ -151,7 +151,7 @@ def export(desk: Any, out: IO[str], *, cable_id: str | None = None, query: str |
     else:
         from cabledesk.search import matching_ids
 
-        ids = sorted(matching_ids(desk.index, query)) if query else list(desk.store.ids())
+        ids = sorted(matching_ids(desk.index, query, resolvers=desk.resolvers)) if query else list(desk.store.ids())
         selection = query or "*"
     who, at = current_user(user), now()
     plan = redaction_plan(desk)

@@ -349,7 +349,7 @@ def _candidate_ids(desk: Any, query: str) -> set[str] | None:
     try:
         from cabledesk.search import matching_ids
 
-        return set(matching_ids(desk.index, query))
+        return set(matching_ids(desk.index, query, resolvers=desk.resolvers))
     except Exception:  # noqa: BLE001 - no index: the caller scans every cable
         return None
 

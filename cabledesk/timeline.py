@@ -15,7 +15,7 @@ import tantivy
 
 from cabledesk.errors import QueryError
 from cabledesk.model import LEVELS
-from cabledesk.query import compile_query, parse
+from cabledesk.query import compile_query, expand_derived, parse
 
 if TYPE_CHECKING:
     from cabledesk.desk import Desk
@@ -50,7 +50,11 @@ def timeline(desk: Desk, query: str | None = None) -> list[dict[str, Any]]:
     """
     index = desk.index
     if query and query.strip():
-        tq = compile_query(parse(query), index.schema)
+        ast = expand_derived(parse(query), desk.resolvers)
+        try:
+            tq = compile_query(ast, index.schema)
+        except ValueError as exc:  # engine errors never leak as a 500
+            raise QueryError(f"the search engine rejected the query: {exc}", 0, "simplify the query") from exc
     else:
         tq = tantivy.Query.all_query()
     searcher = index.searcher("cables")

@@ -179,7 +179,9 @@ def entities_for_cable(store: SQLiteStore, cable_id: str) -> dict[str, Any]:
     }
 
 
-def find_entities(store: SQLiteStore, name_or_id: str, limit: int = 20) -> list[dict[str, Any]]:
+def find_entities(
+    store: SQLiteStore, name_or_id: str, limit: int = 20, etype: str | None = None
+) -> list[dict[str, Any]]:
     """Entities named ``name_or_id`` (an id, a name or an alias; accents and case ignored), best first."""
     es = _es(store)
     q = name_or_id.strip()
@@ -206,6 +208,8 @@ def find_entities(store: SQLiteStore, name_or_id: str, limit: int = 20) -> list[
             return (1, -d["mentions"])
         return (2, -d["mentions"])
 
+    if etype:  # before choosing exact matches: "calderon" among organisations is not the president
+        cands = [d for d in cands if d["type"] == etype]
     cands.sort(key=rank)
     exact = [d for d in cands if rank(d)[0] < 2]
     return (exact or cands)[:limit]
@@ -399,3 +403,106 @@ def export(
         for d in dicts:
             out.write(json.dumps(d, ensure_ascii=False) + "\n")
     return len(dicts)
+
+
+# -- read-only helpers for the web (never create tables) --------------------------------------------
+ENTITY_TYPES = ("person", "org", "place")
+FACET_MAX_IDS = 50_000
+
+
+def has_entities(store: Any) -> bool:
+    """True when ``store`` is a SQLite store holding enriched entities; creates nothing (read-only safe)."""
+    if not isinstance(store, SQLiteStore):
+        return False
+    with store._lock:
+        conn = store._conn
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'entity_%'")}
+        if not {"entity_entities", "entity_heads", "entity_nodes"} <= names:
+            return False
+        return conn.execute("SELECT 1 FROM entity_entities LIMIT 1").fetchone() is not None
+
+
+def entity_facet_items(
+    store: SQLiteStore, cable_ids: list[str] | set[str], limit: int = 10
+) -> dict[str, list[dict[str, Any]]]:
+    """Top entities per type among ``cable_ids`` by number of those cables: ``{type: [{entity_id, name, count}]}``.
+
+    Counts use the same rows as ``person:``/``org:``/``place:`` (entity heads), so clicking a facet value
+    gives that many cables. At most :data:`FACET_MAX_IDS` ids are counted (the first ones, sorted).
+    """
+    if not cable_ids or not has_entities(store):
+        return {}
+    ids = sorted(cable_ids)[:FACET_MAX_IDS]
+    with store._lock:
+        rows = store._conn.execute(
+            "SELECT type, entity_id, name, k FROM ("
+            " SELECT e.type, e.entity_id, e.name, c.k, row_number() OVER"
+            "  (PARTITION BY e.type ORDER BY c.k DESC, e.mentions DESC, e.entity_id) AS rn"
+            " FROM (SELECT n.entity_id, count(DISTINCT h.cable_id) AS k FROM entity_heads h"
+            "  JOIN entity_nodes n ON n.node = h.node"
+            "  WHERE h.cable_id IN (SELECT value FROM json_each(?)) GROUP BY n.entity_id) c"
+            " JOIN entity_entities e ON e.entity_id = c.entity_id)"
+            " WHERE rn <= ? ORDER BY type, rn",
+            (json.dumps(ids), limit),
+        ).fetchall()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for etype, eid, name, k in rows:
+        out.setdefault(etype, []).append({"entity_id": eid, "name": name, "count": int(k)})
+    return out
+
+
+def entity_facet(
+    store: SQLiteStore, cable_ids: list[str] | set[str], limit: int = 10
+) -> dict[str, dict[str, int]]:
+    """Top entities per type among ``cable_ids``: ``{type: {name: cables}}`` (a repeated name gets its id)."""
+    out: dict[str, dict[str, int]] = {}
+    for etype, items in entity_facet_items(store, cable_ids, limit).items():
+        d = out.setdefault(etype, {})
+        for it in items:
+            d[it["entity_id"] if it["name"] in d else it["name"]] = it["count"]
+    return out
+
+
+def ambiguous_names(store: SQLiteStore, names: list[str]) -> set[str]:
+    """Which of ``names`` several entities bear (a query term must then use the entity id)."""
+    if not names or not has_entities(store):
+        return set()
+    with store._lock:
+        rows = store._conn.execute(
+            "SELECT lower(name) FROM entity_entities WHERE lower(name) IN "
+            "(SELECT lower(value) FROM json_each(?)) GROUP BY lower(name) HAVING count(*) > 1",
+            (json.dumps(sorted(set(names))),),
+        ).fetchall()
+    dup = {r[0] for r in rows}
+    return {n for n in names if n.lower() in dup}
+
+
+def entity_months(store: SQLiteStore, entity_id: str) -> list[dict[str, Any]]:
+    """Cables naming the entity per month, by classification level (the shape of :func:`timeline`)."""
+    from cabledesk.model import LEVELS
+
+    if not has_entities(store):
+        return []
+    with store._lock:
+        rows = store._conn.execute(
+            "SELECT substr(c.created, 1, 7) AS m, coalesce(c.classification, 'UNKNOWN'), count(DISTINCT c.id) "
+            "FROM entity_heads h JOIN entity_nodes n ON n.node = h.node AND n.entity_id = ? "
+            "JOIN cables c ON c.id = h.cable_id WHERE c.created IS NOT NULL GROUP BY 1, 2 ORDER BY 1",
+            (entity_id,),
+        ).fetchall()
+    months: dict[str, dict[str, Any]] = {}
+    for m, level, k in rows:
+        row = months.setdefault(m, {"month": m, "total": 0, "counts": dict.fromkeys(LEVELS, 0)})
+        row["counts"][level] = row["counts"].get(level, 0) + int(k)
+        row["total"] += int(k)
+    return list(months.values())
+
+
+def top_entities(store: SQLiteStore, etype: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Entities with the most mentions (optionally of one type), for browsing without a name."""
+    if not has_entities(store):
+        return []
+    es = _es(store)
+    if etype:
+        return _entity_rows(es, "type = ? ORDER BY mentions DESC, entity_id LIMIT ?", (etype, limit))
+    return _entity_rows(es, "1 ORDER BY mentions DESC, entity_id LIMIT ?", (limit,))

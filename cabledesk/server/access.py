@@ -102,7 +102,7 @@ def allowed_ids(desk: Desk, colls: Sequence[Collection]) -> frozenset[str]:
             rows = desk.store._all("SELECT DISTINCT cable_id FROM cable_versions WHERE source = ?", (c.spec,))
             ids.update(r[0] for r in rows)
         else:
-            ids.update(matching_ids(desk.index, c.spec))
+            ids.update(matching_ids(desk.index, c.spec, resolvers=desk.resolvers))
     found = frozenset(ids)
     with _CACHE_LOCK:
         if len(_CACHE) > 64:

@@ -58,7 +58,12 @@ def api_search(
 ) -> dict[str, Any]:
     """The search contract: query, total, hits (with highlighted snippets) and facets."""
     res = desk.search(q, limit=limit, offset=offset, sort=sort, paragraphs=paragraphs, facets=facets)
-    return dict(res.to_dict())
+    out = dict(res.to_dict())
+    if facets and out.get("facets") is not None:  # person/org/place, only after `cabledesk enrich`
+        from cabledesk.web.entity_routes import entity_facets_json
+
+        out["facets"] = {**out["facets"], **entity_facets_json(desk, q)}
+    return out
 
 
 @router.get(

@@ -118,11 +118,12 @@ def create_app(db: Path) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     # Feature routers: each feature keeps its routes in a module of its own.
-    from cabledesk.web import protect_routes, refs_routes, trace_routes
+    from cabledesk.web import entity_routes, protect_routes, refs_routes, trace_routes
 
     app.include_router(refs_routes.router)
     app.include_router(trace_routes.router)
     app.include_router(protect_routes.router)
+    app.include_router(entity_routes.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Any:

@@ -321,7 +321,9 @@ def install(app: FastAPI, db: object) -> None:
         return
     holder = ServerDeskHolder(str(db))
     app.state.desk = holder
-    app.router.routes[:0] = router.routes  # before the pages' catch-alls
+    from cabledesk.web import collab_routes  # issue 9: notes, tags, stars (imports this module)
+
+    app.router.routes[:0] = router.routes + collab_routes.router.routes  # before the pages' catch-alls
     # innermost, so the security headers middleware also covers 401s and redirects
     app.user_middleware.append(Middleware(AuthMiddleware, holder=holder))
 

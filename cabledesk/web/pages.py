@@ -111,6 +111,8 @@ def search_page(
         ctx["stats"] = {"cables": sum(m["total"] for m in months)}
         ctx["examples"] = [{"q": e, "note": n, "href": search_url(e)} for e, n in EXAMPLES]
         return render(request, "search.html", **ctx)
+    from cabledesk.web.entity_routes import entity_facets  # entity facet
+
     offset = (pg - 1) * PAGE_SIZE
     try:
         res = desk.search(q, limit=PAGE_SIZE, offset=offset, sort=sort, paragraphs=paragraphs, facets=True)
@@ -127,6 +129,7 @@ def search_page(
         offset=offset,
         hits=[_hit_view(h, q, paragraphs) for h in d["hits"]],
         facets=_facet_views(d.get("facets") or {}, q, sort, paragraphs),
+        entity_facets=entity_facets(desk, q, sort, paragraphs),  # entity facet (entity_routes)
         chart=charts.timeline_chart(
             months, lambda a, b: search_url(with_date_range(q, a, b), sort, 1, paragraphs)
         ),
@@ -206,6 +209,7 @@ def cable_page(
     request: Request, desk: DeskDep, cable_id: str, q: Annotated[str, Query(max_length=2000)] = ""
 ) -> Response:
     """One cable: header table, REFs (in corpus or not), paragraphs with anchors and citations, cited-by."""
+    from cabledesk.web.entity_routes import cable_entities  # entity box
     from cabledesk.web.refs_routes import thread_context  # refs_routes builds on this module
 
     c = desk.cable(cable_id)
@@ -228,6 +232,7 @@ def cable_page(
         cited_total=cited_total,
         cited_href=search_url(f"cites:{c.id}", "date"),
         thread=thread_context(desk, c.id),
+        entities=cable_entities(desk, c.id),  # entity box (entity_routes)
     )
 
 

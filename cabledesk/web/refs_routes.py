@@ -43,7 +43,7 @@ def _query_graph(desk: Any, q: str) -> tuple[Graph, int]:
     """Citation graph of the edges touching the cables matching ``q``, and how many cables matched."""
     from cabledesk.search import matching_ids
 
-    ids = matching_ids(desk.index, q)
+    ids = matching_ids(desk.index, q, resolvers=desk.resolvers)
     return reference_graph(desk.store, ids), len(ids)
 
 
@@ -141,7 +141,7 @@ def graph_export(
     if q:
         from cabledesk.search import matching_ids
 
-        ids = matching_ids(desk.index, q)
+        ids = matching_ids(desk.index, q, resolvers=desk.resolvers)
     g = build_graph(desk.store, kind, ids)  # type: ignore[arg-type]
     buf = io.BytesIO()
     write_graph(g, format, buf)  # type: ignore[arg-type]

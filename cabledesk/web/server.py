@@ -14,10 +14,13 @@ __all__ = ["app_from_env", "create_app", "run"]
 # --- SERVER MODE (issue 9, cabledesk/web/auth_routes.py): sign-in, collections, audit on PostgreSQL ---
 def create_app(db: Path | str) -> FastAPI:
     """The workbench; with a postgresql:// URL, the newsroom server (sign-in, collections, audit)."""
-    from cabledesk.web.auth_routes import install
+    from cabledesk.store.pg_migrate import is_postgres_url
 
     app = _create_app(db)  # type: ignore[arg-type]
-    install(app, db)
+    if is_postgres_url(str(db)):  # server mode needs the [server] extra (psycopg, argon2, alembic)
+        from cabledesk.web.auth_routes import install
+
+        install(app, db)
     return app
 
 

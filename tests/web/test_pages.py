@@ -183,3 +183,12 @@ def test_cable_page_marks_protected_names_for_editors(client: TestClient) -> Non
 
 def test_cable_without_protected_sources_has_no_protected_marks(client: TestClient) -> None:
     assert 'class="protected"' not in client.get("/cable/10MEXICO83").text
+
+
+@pytest.mark.parametrize("q", ["protected:yes", "citedby:08OSLO670", "protected:no origin:mexico"])
+def test_fields_derived_from_the_records_work_on_every_page(client: TestClient, q: str) -> None:
+    # The search page, its timeline and the API all go through the same resolvers as the CLI.
+    assert client.get("/", params={"q": q}).status_code == 200
+    assert client.get("/api/timeline", params={"q": q}).status_code == 200
+    assert client.get("/api/search", params={"q": q}).status_code == 200
+    assert client.get("/graph", params={"q": q}).status_code == 200

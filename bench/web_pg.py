@@ -1,0 +1,171 @@
+"""Signed-in readers on the newsroom server (PostgreSQL mode): GET /api/search with facets, 10 and 50 clients.
+
+    python bench/web_pg.py --corpus ../shared/corpus/cablegate-2010-12-mirror.tar.gz
+    python bench/web_pg.py --corpus ... --clients 10 50 --requests 2000 --seconds 30
+
+Creates a fresh database on the PostgreSQL server named by ``--admin-url`` (default: $CABLEDESK_TEST_PG
+or postgresql://postgres@127.0.0.1:5432/postgres), ingests the corpus, gives one organisation a
+collection holding every cable and one API token per simulated reader, then serves the real app
+(sign-in middleware, collection filter, audit row per search) with ``--workers`` Uvicorn processes
+(default 1) on 127.0.0.1 in a child process. Each client is a different signed-in user sending ``Authorization: Bearer``.
+Each level is bounded by a request count and a time limit; the database is dropped at the end.
+Prints one markdown row per level, with the 1-minute load average after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from web import QUERIES, _free_port  # noqa: E402  (the SQLite bench's queries: same workload)
+
+from cabledesk.desk import Desk  # noqa: E402
+from cabledesk.server import access  # noqa: E402
+from cabledesk.server.accounts import Accounts  # noqa: E402
+
+DEFAULT_ADMIN = os.environ.get("CABLEDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _build(url: str, corpus: Path, readers: int) -> tuple[int, list[str]]:
+    """Ingest, one collection with every cable granted to one newsroom, a token per reader."""
+    with Desk(url) as desk:
+        desk.ingest([corpus])
+        n = desk.store.count()
+    with Accounts(url) as accounts:
+        access.create_collection(accounts, "everything", "source", str(corpus))
+        access.grant(accounts, "Bench Newsroom", "everything")
+        tokens = []
+        for k in range(readers):
+            accounts.create_user(f"reader{k:02d}", secrets.token_urlsafe(16), "reader", "Bench Newsroom")
+            tokens.append(accounts.create_token(f"reader{k:02d}", "bench")[1])
+    return n, tokens
+
+
+def _serve(url: str, index: Path, token: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """``uvicorn --factory cabledesk.web.server:app_from_env --workers N`` as docs/deployment.md runs it."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "cabledesk.web.server:app_from_env",
+           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
+    env = {**os.environ, "CABLEDESK_INDEX": str(index), "CABLEDESK_DB": url}
+    proc = subprocess.Popen(cmd, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            r = httpx.get(base + "/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=2)
+            if r.status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise SystemExit("server did not start")
+        time.sleep(0.2)
+
+
+async def _level(
+    base: str, tokens: list[str], clients: int, max_requests: int, max_seconds: float
+) -> dict[str, float]:
+    """``clients`` concurrent signed-in readers until ``max_requests`` are done or ``max_seconds`` pass."""
+    latencies: list[float] = []
+    errors = issued = 0
+    empty = 0
+    stop_at = time.perf_counter() + max_seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+
+        async def worker(k: int) -> None:
+            nonlocal issued, errors, empty
+            headers = {"Authorization": f"Bearer {tokens[k % len(tokens)]}"}
+            i = k
+            while issued < max_requests and time.perf_counter() < stop_at:
+                issued += 1
+                q = QUERIES[i % len(QUERIES)]
+                i += 1
+                t0 = time.perf_counter()
+                try:
+                    r = await http.get(
+                        "/api/search", params={"q": q, "limit": 20, "facets": "true"}, headers=headers
+                    )
+                except httpx.HTTPError:
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    errors += 1
+                elif q == "merkel" and not r.json()["total"]:
+                    empty += 1  # a scoped search that sees nothing would be a meaningless benchmark
+
+        await http.get(
+            "/api/search", params={"q": "warmup"}, headers={"Authorization": f"Bearer {tokens[0]}"}
+        )
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(k) for k in range(clients)))
+        wall = time.perf_counter() - t0
+    latencies.sort()
+    return {
+        "clients": clients, "requests": len(latencies), "errors": errors + empty, "rps": len(latencies) / wall,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "load1": os.getloadavg()[0],
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, required=True, help="mirror .tar.gz to ingest")
+    ap.add_argument("--admin-url", default=DEFAULT_ADMIN, help="maintenance URL of a PostgreSQL server")
+    ap.add_argument("--clients", type=int, nargs="+", default=[10, 50])
+    ap.add_argument("--requests", type=int, default=2000, help="requests per level (upper bound)")
+    ap.add_argument("--seconds", type=float, default=30.0, help="time limit per level")
+    ap.add_argument("--workers", type=int, default=1, help="Uvicorn worker processes")
+    args = ap.parse_args(argv)
+    if "127.0.0.1" not in args.admin_url and "localhost" not in args.admin_url:
+        ap.error("the benchmark only runs against a PostgreSQL server on this machine")
+    name = f"cabledesk_bench_{secrets.token_hex(4)}"
+    base_url, _sep, _db = args.admin_url.rpartition("/")
+    url = f"{base_url}/{name}"
+    with psycopg.connect(args.admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    tmp = tempfile.TemporaryDirectory(prefix="cabledesk-bench-pg-")
+    os.environ["CABLEDESK_INDEX"] = str(Path(tmp.name) / "index")
+    proc = None
+    try:
+        n_cables, tokens = _build(url, args.corpus, max(args.clients))
+        proc, base = _serve(url, Path(os.environ["CABLEDESK_INDEX"]), tokens[0], args.workers)
+        rows = [asyncio.run(_level(base, tokens, c, args.requests, args.seconds)) for c in args.clients]
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        with psycopg.connect(args.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        tmp.cleanup()
+    print(f"GET /api/search (PostgreSQL server mode, bearer tokens, one user per client, audit on), "
+          f"{len(QUERIES)} queries cycled, limit=20 with facets, {n_cables:,} cables, "
+          f"{args.workers} Uvicorn worker(s) on 127.0.0.1")  # fmt: skip
+    print("| clients | requests | errors | req/s | p50 ms | p99 ms | load avg (1 min) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['clients']} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | {r['p50_ms']:.1f} "
+              f"| {r['p99_ms']:.1f} | {r['load1']:.2f} |")  # fmt: skip
+    return 1 if any(r["errors"] for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
