@@ -82,6 +82,7 @@ async def _level(
     latencies: list[float] = []
     errors = issued = 0
     empty = 0
+    kinds: dict[str, int] = {}
     stop_at = time.perf_counter() + max_seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
@@ -99,12 +100,16 @@ async def _level(
                     r = await http.get(
                         "/api/search", params={"q": q, "limit": 20, "facets": "true"}, headers=headers
                     )
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     errors += 1
+                    kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
                     continue
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     errors += 1
+                    kinds[f"{r.status_code} {r.text[:80]}"] = (
+                        kinds.get(f"{r.status_code} {r.text[:80]}", 0) + 1
+                    )
                 elif q == "merkel" and not r.json()["total"]:
                     empty += 1  # a scoped search that sees nothing would be a meaningless benchmark
 
@@ -115,6 +120,8 @@ async def _level(
         await asyncio.gather(*(worker(k) for k in range(clients)))
         wall = time.perf_counter() - t0
     latencies.sort()
+    if kinds:
+        print(f"{clients} clients, errors: {kinds}", file=sys.stderr)
     return {
         "clients": clients, "requests": len(latencies), "errors": errors + empty, "rps": len(latencies) / wall,
         "p50_ms": statistics.median(latencies) * 1000,
