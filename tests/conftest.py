@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from cabledesk.desk import Desk
+from cabledesk.store import SQLiteStore, open_store
 
 SHARED = Path(os.environ.get("CABLEDESK_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 CORPUS_TGZ = SHARED / "corpus" / "cablegate-2010-12-mirror.tar.gz"
@@ -39,3 +44,28 @@ def cable_page(corpus_dir: Path):
         return index[cable_id]
 
     return find
+
+
+@pytest.fixture(scope="session")
+def refs_db(tmp_path_factory: pytest.TempPathFactory, corpus_tgz: Path) -> Path:
+    """The whole real corpus ingested once per session (tests/enrich, tests/graph and others)."""
+    base = tmp_path_factory.getbasetemp()
+    db = base / "refs-corpus" / "c.db"
+    db.parent.mkdir(exist_ok=True)
+    with (base / "refs-corpus.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (db.parent / "done").exists():
+            with Desk(db) as desk:
+                desk.ingest([corpus_tgz])
+                assert desk.store.count() == 1295
+            (db.parent / "done").touch()
+    return db
+
+
+@pytest.fixture(scope="session")
+def store(refs_db: Path) -> Iterator[SQLiteStore]:
+    """A read-only store over the shared corpus database (tests/store overrides it per backend)."""
+    s = open_store(refs_db, readonly=True)
+    assert isinstance(s, SQLiteStore)
+    yield s
+    s.close()
