@@ -2,10 +2,11 @@
 
     python bench/web_pg.py --corpus ../shared/corpus/cablegate-2010-12-mirror.tar.gz
     python bench/web_pg.py --corpus ... --clients 10 50 --requests 2000 --seconds 30
+    python bench/web_pg.py --corpus ... --collection "NOT origin:mexico"   # a newsroom seeing part only
 
 Creates a fresh database on the PostgreSQL server named by ``--admin-url`` (default: $CABLEDESK_TEST_PG
 or postgresql://postgres@127.0.0.1:5432/postgres), ingests the corpus, gives one organisation a
-collection holding every cable and one API token per simulated reader, then serves the real app
+collection holding every cable (or the saved query ``--collection``: the filtered path) and one API token per simulated reader, then serves the real app
 (sign-in middleware, collection filter, audit row per search) with ``--workers`` Uvicorn processes
 (default 1) on 127.0.0.1 in a child process. Each client is a different signed-in user sending ``Authorization: Bearer``.
 Each level is bounded by a request count and a time limit; the database is dropped at the end.
@@ -38,13 +39,16 @@ from cabledesk.server.accounts import Accounts  # noqa: E402
 DEFAULT_ADMIN = os.environ.get("CABLEDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _build(url: str, corpus: Path, readers: int) -> tuple[int, list[str]]:
-    """Ingest, one collection with every cable granted to one newsroom, a token per reader."""
+def _build(url: str, corpus: Path, readers: int, query: str | None = None) -> tuple[int, list[str]]:
+    """Ingest, one collection (every cable, or ``query``) granted to one newsroom, a token per reader."""
     with Desk(url) as desk:
         desk.ingest([corpus])
         n = desk.store.count()
     with Accounts(url) as accounts:
-        access.create_collection(accounts, "everything", "source", str(corpus))
+        if query:
+            access.create_collection(accounts, "everything", "query", query)
+        else:
+            access.create_collection(accounts, "everything", "source", str(corpus))
         access.grant(accounts, "Bench Newsroom", "everything")
         tokens = []
         for k in range(readers):
@@ -138,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=2000, help="requests per level (upper bound)")
     ap.add_argument("--seconds", type=float, default=30.0, help="time limit per level")
     ap.add_argument("--workers", type=int, default=1, help="Uvicorn worker processes")
+    ap.add_argument("--collection", default=None, help="saved query the readers see (default: every cable)")
     args = ap.parse_args(argv)
     if "127.0.0.1" not in args.admin_url and "localhost" not in args.admin_url:
         ap.error("the benchmark only runs against a PostgreSQL server on this machine")
@@ -150,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["CABLEDESK_INDEX"] = str(Path(tmp.name) / "index")
     proc = None
     try:
-        n_cables, tokens = _build(url, args.corpus, max(args.clients))
+        n_cables, tokens = _build(url, args.corpus, max(args.clients), args.collection)
         proc, base = _serve(url, Path(os.environ["CABLEDESK_INDEX"]), tokens[0], args.workers)
         rows = [asyncio.run(_level(base, tokens, c, args.requests, args.seconds)) for c in args.clients]
     finally:
@@ -165,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp.cleanup()
     print(f"GET /api/search (PostgreSQL server mode, bearer tokens, one user per client, audit on), "
           f"{len(QUERIES)} queries cycled, limit=20 with facets, {n_cables:,} cables, "
+          f"collection {args.collection or 'every cable'!r}, "
           f"{args.workers} Uvicorn worker(s) on 127.0.0.1")  # fmt: skip
     print("| clients | requests | errors | req/s | p50 ms | p99 ms | load avg (1 min) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")

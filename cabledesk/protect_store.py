@@ -1,9 +1,11 @@
 """Review decisions, the watch list and the export log, kept in the cable database itself.
 
-Tables are created with ``CREATE TABLE IF NOT EXISTS`` (the lead folds them into the store's
-migrations later). Decisions are append-only: undo marks a row undone, so the log always says who
-decided what, when, and who took it back. The web app's Desk is read-only, so when the store's
-connection cannot write, a separate writable connection to the same file is used.
+The tables are declared in :mod:`cabledesk.store.schema` (migration 2); this module creates none.
+Decisions are append-only: undo marks a row undone, so the log always says who decided what, when,
+and who took it back. Reads go through the store's own connection (read-only in the web app, which
+must never write the user's file just to show a page). Only an explicit user action (decide, undo,
+watch, export) writes: when the Desk is read-only it opens a writable store on the same file then,
+which also brings an older file up to the current schema.
 """
 
 from __future__ import annotations
@@ -12,42 +14,13 @@ import getpass
 import json
 import os
 import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cabledesk.errors import StoreError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS protect_decisions (
-    id INTEGER PRIMARY KEY,
-    scope TEXT NOT NULL CHECK (scope IN ('finding', 'person')),
-    target TEXT NOT NULL,          -- finding key (cable:fieldN:start-end) or person key
-    cable_id TEXT,                 -- the finding's cable (NULL for person decisions)
-    name TEXT NOT NULL,            -- the name as written / the person's display name
-    decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
-    user TEXT NOT NULL,
-    at TEXT NOT NULL,
-    undone_by TEXT,
-    undone_at TEXT
-);
-CREATE INDEX IF NOT EXISTS protect_decisions_target ON protect_decisions (target);
-CREATE TABLE IF NOT EXISTS protect_watch (
-    name TEXT PRIMARY KEY,
-    user TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS protect_exports (
-    id INTEGER PRIMARY KEY,
-    user TEXT NOT NULL,
-    at TEXT NOT NULL,
-    selection TEXT NOT NULL,       -- the cable id or query exported
-    format TEXT NOT NULL,
-    cables INTEGER NOT NULL,
-    manifest TEXT NOT NULL         -- JSON: what was masked, where, by whose decision
-);
-"""
+from cabledesk.store.schema import PROTECT_TABLES
+from cabledesk.store.sqlite import SQLiteStore
 
 
 def current_user(user: str | None = None) -> str:
@@ -72,31 +45,47 @@ class ProtectStore:
 
     def __init__(self, desk: Any) -> None:
         store = desk.store
-        self._lock: Any = getattr(store, "_lock", threading.RLock())
-        conn = getattr(store, "_conn", None)
-        self._own: sqlite3.Connection | None = None
-        if conn is None or getattr(store, "readonly", False):
-            path = Path(getattr(desk, "db_path", getattr(store, "path", "")))
-            self._own = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
-            self._own.isolation_level = None
-            self._lock = threading.RLock()
-            conn = self._own
-        self._conn: sqlite3.Connection = conn
-        try:
-            with self._lock:
-                self._conn.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot create the protect tables: {exc}") from exc
+        self._path = Path(getattr(desk, "db_path", getattr(store, "path", "")))
+        # A non-SQLite store (server mode) keeps no protect tables: decisions go to the SQLite file.
+        self._store: SQLiteStore | None = store if isinstance(store, SQLiteStore) else None
+        self._own_reader = False
+        self._writer: SQLiteStore | None = None
 
     def close(self) -> None:
-        if self._own is not None:
-            self._own.close()
-            self._own = None
+        """Close the stores this object opened itself (never the Desk's)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._own_reader and self._store is not None:
+            self._store.close()
+            self._store, self._own_reader = None, False
 
-    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self._lock:
+    def _reader(self) -> SQLiteStore | None:
+        """The connection reads go through; None when there is nothing to read (no tables, no file)."""
+        if self._writer is not None:
+            return self._writer
+        if self._store is not None:
+            return self._store if self._store.has_tables(*PROTECT_TABLES) else None
+        if not self._path.exists():
+            return None
+        self._store, self._own_reader = SQLiteStore(self._path, readonly=True), True
+        return self._reader()
+
+    def _target(self) -> SQLiteStore:
+        """A store that can write: the Desk's own, or a writable one opened for this user action."""
+        if self._store is not None and not self._store.readonly:
+            return self._store
+        if self._writer is None:
+            self._writer = SQLiteStore(self._path)  # migrates an older file: the tables appear
+        return self._writer
+
+    def _exec(self, sql: str, params: tuple[Any, ...] = (), *, write: bool = False) -> sqlite3.Cursor:
+        target = self._target() if write else self._reader()
+        if target is None:  # a read-only open of a version-1 file: no decision was ever made
+            return sqlite3.connect(":memory:").execute("SELECT 1 WHERE 0")
+        with target._lock:
             try:
-                return self._conn.execute(sql, params)
+                return target._conn.execute(sql, params)
             except sqlite3.Error as exc:
                 raise StoreError(f"protect tables: {exc}") from exc
 
@@ -110,6 +99,7 @@ class ProtectStore:
         cur = self._exec(
             "INSERT INTO protect_decisions (scope, target, cable_id, name, decision, user, at) VALUES (?,?,?,?,?,?,?)",
             (scope, target, cable_id, name, decision, current_user(user), now()),
+            write=True,
         )
         return int(cur.lastrowid or 0)
 
@@ -124,7 +114,8 @@ class ProtectStore:
             row = self._exec("SELECT * FROM protect_decisions WHERE undone_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return None
-        self._exec("UPDATE protect_decisions SET undone_by = ?, undone_at = ? WHERE id = ?", (current_user(user), now(), row[0]))
+        self._exec("UPDATE protect_decisions SET undone_by = ?, undone_at = ? WHERE id = ?",
+                   (current_user(user), now(), row[0]), write=True)
         return self._row(row)
 
     @staticmethod
@@ -147,10 +138,11 @@ class ProtectStore:
     # -- watch list -----------------------------------------------------------------------------
 
     def watch_add(self, name: str, user: str | None = None) -> None:
-        self._exec("INSERT OR IGNORE INTO protect_watch (name, user, at) VALUES (?,?,?)", (name.strip(), current_user(user), now()))
+        self._exec("INSERT OR IGNORE INTO protect_watch (name, user, at) VALUES (?,?,?)",
+                   (name.strip(), current_user(user), now()), write=True)
 
     def watch_remove(self, name: str) -> bool:
-        return self._exec("DELETE FROM protect_watch WHERE name = ?", (name.strip(),)).rowcount > 0
+        return self._exec("DELETE FROM protect_watch WHERE name = ?", (name.strip(),), write=True).rowcount > 0
 
     def watch_list(self) -> list[dict[str, Any]]:
         return [{"name": n, "user": u, "at": a} for n, u, a in self._exec("SELECT name, user, at FROM protect_watch ORDER BY name")]
@@ -161,6 +153,7 @@ class ProtectStore:
         cur = self._exec(
             "INSERT INTO protect_exports (user, at, selection, format, cables, manifest) VALUES (?,?,?,?,?,?)",
             (current_user(user), now(), selection, fmt, cables, json.dumps(manifest, ensure_ascii=False)),
+            write=True,
         )
         return int(cur.lastrowid or 0)
 

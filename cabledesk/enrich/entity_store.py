@@ -1,6 +1,6 @@
 """Entity tables in the cabledesk SQLite file: derived data, rebuildable, beside the cables.
 
-Tables (all ``entity_*``, created with ``CREATE TABLE IF NOT EXISTS`` on the store's connection):
+Tables (all ``entity_*``, declared in :mod:`cabledesk.store.schema`, migration 2; this module creates none):
 ``entity_cables`` (what was processed, with the content hash, for incremental runs),
 ``entity_heads`` (one entity as seen in one cable), ``entity_mentions`` (cable, paragraph, span),
 ``entity_roles`` (titles with the cable they came from), ``entity_nodes`` and ``entity_entities``
@@ -18,34 +18,9 @@ from typing import Any
 
 from cabledesk.enrich import aliases as al
 from cabledesk.errors import StoreWriteError
+from cabledesk.store.schema import ENTITY_TABLES
 from cabledesk.store.sqlite import SQLiteStore
 
-SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS entity_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS entity_cables (
-        cable_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, at TEXT NOT NULL, heads INTEGER NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS entity_heads (
-        cable_id TEXT NOT NULL, local_id INTEGER NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL,
-        node TEXT NOT NULL, display TEXT NOT NULL, forms TEXT NOT NULL, origin TEXT, created TEXT,
-        PRIMARY KEY (cable_id, local_id))""",
-    """CREATE TABLE IF NOT EXISTS entity_mentions (
-        cable_id TEXT NOT NULL, local_id INTEGER NOT NULL, paragraph INTEGER, start INTEGER, "end" INTEGER,
-        text TEXT NOT NULL, source TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS entity_roles (
-        cable_id TEXT NOT NULL, local_id INTEGER NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS entity_nodes (node TEXT PRIMARY KEY, entity_id TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS entity_entities (
-        entity_id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL,
-        aliases TEXT NOT NULL, mentions INTEGER NOT NULL, cables INTEGER NOT NULL, first TEXT, last TEXT)""",
-    """CREATE TABLE IF NOT EXISTS entity_decisions (
-        id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('merge', 'split')),
-        a TEXT NOT NULL, b TEXT NOT NULL, at TEXT NOT NULL, undone_at TEXT)""",
-    "CREATE INDEX IF NOT EXISTS entity_heads_node ON entity_heads(node)",
-    "CREATE INDEX IF NOT EXISTS entity_mentions_cable ON entity_mentions(cable_id, local_id)",
-    "CREATE INDEX IF NOT EXISTS entity_roles_cable ON entity_roles(cable_id, local_id)",
-    "CREATE INDEX IF NOT EXISTS entity_nodes_entity ON entity_nodes(entity_id)",
-    "CREATE INDEX IF NOT EXISTS entity_entities_name ON entity_entities(name)",
-)
 _DERIVED = (
     "entity_cables",
     "entity_heads",
@@ -67,16 +42,11 @@ class EntityStore:
         self.store = store
         self._conn: sqlite3.Connection = store._conn
         self._lock = store._lock
-        if not store.readonly:
-            with self.transaction():
-                for stmt in SCHEMA:
-                    self._conn.execute(stmt)
 
     @property
     def ready(self) -> bool:
-        """True when the entity tables exist (a read-only store opened before any enrich has none)."""
-        row = self._all("SELECT count(*) FROM sqlite_master WHERE name = 'entity_entities'")
-        return bool(row[0][0])
+        """True when the entity tables exist (a read-only open of a version-1 file has none)."""
+        return self.store.has_tables(*ENTITY_TABLES)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

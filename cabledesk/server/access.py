@@ -12,6 +12,7 @@ of the allowed rows only (:meth:`PostgresStore.scoped_all`).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,6 +22,7 @@ import tantivy
 from cabledesk.desk import Desk
 from cabledesk.errors import NotFoundError, StoreError
 from cabledesk.model import Cable, LedgerEntry
+from cabledesk.server import auth
 from cabledesk.server.accounts import AccountError, Accounts, User
 from cabledesk.store.index import CableIndex, cable_hash
 
@@ -83,13 +85,65 @@ def collections_for(accounts: Accounts, user: User) -> list[Collection]:
     return [Collection(*r) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What one request needs to scope its Desk, read in ONE round trip (see :func:`resolve`)."""
+
+    user: User
+    csrf: str | None
+    collections: tuple[Collection, ...]
+    ledger_id: int
+
+
+#: The user, their organisation's collections and the newest ledger id, for a token or a session.
+#: Nothing here is cached: a revoked token, ended session or revoked grant counts on the next request.
+_RESOLVE_SQL = """
+WITH who AS ({who})
+SELECT who.csrf, u.id, u.name, u.role, u.org_id, o.name,
+       coalesce((SELECT json_agg(json_build_array(c.id, c.name, c.kind, c.spec) ORDER BY c.name)
+                 FROM grants g JOIN collections c ON c.id = g.collection_id WHERE g.org_id = u.org_id),
+                '[]'::json),
+       (SELECT coalesce(max(id), 0) FROM ledger)
+FROM who JOIN users u ON u.id = who.user_id JOIN orgs o ON o.id = u.org_id
+WHERE NOT u.disabled"""
+#: The token's owner; ``last_used_at`` is rewritten at most once a minute, so most requests only
+#: read (no commit, no WAL flush): it records that a token is in use, not every call.
+_WHO_TOKEN = """SELECT t.user_id, NULL::text AS csrf FROM api_tokens t
+    WHERE t.token_hash = %(h)s AND t.revoked_at IS NULL),
+touch AS (UPDATE api_tokens SET last_used_at = now()
+    WHERE token_hash = %(h)s AND revoked_at IS NULL
+      AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
+      AND user_id IN (SELECT id FROM users WHERE NOT disabled)"""
+_WHO_SESSION = "SELECT user_id, csrf FROM sessions WHERE id_hash = %(h)s AND expires_at > now()"
+
+
+def resolve(accounts: Accounts, *, token: str | None = None, session: str | None = None) -> Access | None:
+    """The signed-in user of a bearer token or session id with their collections (None: refused)."""
+    who, secret = (_WHO_TOKEN, token) if token is not None else (_WHO_SESSION, session)
+    if not secret:
+        return None
+    rows = accounts.run(_RESOLVE_SQL.format(who=who), {"h": auth.digest(secret)})
+    if not rows:
+        return None
+    csrf, *user, colls, ledger_id = rows[0]
+    return Access(
+        User(*user), None if csrf is None else str(csrf),
+        tuple(Collection(int(c[0]), str(c[1]), str(c[2]), str(c[3])) for c in colls), int(ledger_id),
+    )  # fmt: skip
+
+
 _CACHE: dict[tuple[Any, ...], frozenset[str]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def allowed_ids(desk: Desk, colls: Sequence[Collection]) -> frozenset[str]:
-    """Ids of the cables in any of ``colls``; cached until the next ingest changes the ledger."""
-    key = (str(desk.db), desk.store.last_ledger_id(), tuple(colls))
+def allowed_ids(desk: Desk, colls: Sequence[Collection], ledger_id: int | None = None) -> frozenset[str]:
+    """Ids of the cables in any of ``colls``; cached until the next ingest changes the ledger.
+
+    The same collections at the same ledger id give the SAME frozenset object, so the compiled
+    filter cache below finds it by identity, without comparing 1,000s of ids per request.
+    """
+    ledger = desk.store.last_ledger_id() if ledger_id is None else ledger_id
+    key = (str(desk.db), ledger, tuple(colls))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
@@ -109,6 +163,63 @@ def allowed_ids(desk: Desk, colls: Sequence[Collection]) -> frozenset[str]:
             _CACHE.clear()
         _CACHE[key] = found
     return found
+
+
+_FILTERS: OrderedDict[tuple[str, frozenset[str]], tantivy.Query] = OrderedDict()
+_GENERATIONS: dict[tuple[str, str], tuple[tuple[int, int, int], frozenset[str]]] = {}
+_FILTER_LOCK = threading.Lock()
+FILTER_CACHE_SIZE = 32
+
+
+def allowed_filter(index: CableIndex, allowed: frozenset[str]) -> tantivy.Query:
+    """The compiled ``cid`` term-set clause of ``allowed``, built once per distinct set (LRU).
+
+    The clause depends only on the ids (hashed with :func:`cable_hash`), not on the index's
+    contents, so it stays valid across commits; a different allowed set is a different key.
+    """
+    key = (str(index.path), allowed)
+    with _FILTER_LOCK:
+        hit = _FILTERS.get(key)
+        if hit is not None:
+            _FILTERS.move_to_end(key)
+            return hit
+    terms = [cable_hash(i) for i in sorted(allowed)] or [0]
+    built = tantivy.Query.term_set_query(index.schema, "cid", terms)
+    with _FILTER_LOCK:
+        _FILTERS[key] = built
+        while len(_FILTERS) > FILTER_CACHE_SIZE:
+            _FILTERS.popitem(last=False)
+    return built
+
+
+def _generation(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> tuple[int, int, int]:
+    """The commit a searcher sees: meta.json stamp, live documents, segments."""
+    try:
+        stamp = (index.path / kind / "meta.json").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return stamp, int(searcher.num_docs), int(searcher.num_segments)
+
+
+def indexed_ids(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> frozenset[str]:
+    """Every cable id with a document in ``searcher``, cached per index commit."""
+    gen = _generation(index, kind, searcher)
+    key = (str(index.path), kind)
+    with _FILTER_LOCK:
+        hit = _GENERATIONS.get(key)
+    if hit is not None and hit[0] == gen:
+        return hit[1]
+    n = int(searcher.num_docs)
+    ids: frozenset[str] = frozenset()
+    if n:
+        agg = searcher.aggregate(
+            tantivy.Query.all_query(),
+            {"ids": {"terms": {"field": "id", "size": n + 1, "segment_size": n + 1}}},
+        )
+        ids = frozenset(str(b["key"]) for b in agg["ids"]["buckets"])
+    with _FILTER_LOCK:
+        _GENERATIONS[key] = (gen, ids)
+    return ids
 
 
 class ScopedSearcher:
@@ -141,11 +252,18 @@ class ScopedIndex:
         # A folder that never exists: the search module's all-documents facet cache (keyed by the
         # index path and its meta.json) then never serves unfiltered counts to a scoped search.
         self.path = index.path / ".scoped-never-cached"
-        terms = [cable_hash(i) for i in sorted(allowed)] or [0]
-        self._filter = tantivy.Query.term_set_query(index.schema, "cid", terms)
+        self._filter = allowed_filter(index, allowed)
 
-    def searcher(self, kind: str = "cables") -> ScopedSearcher:
-        return ScopedSearcher(self._index.searcher(kind), self._filter)
+    def searcher(self, kind: str = "cables") -> tantivy.Searcher | ScopedSearcher:
+        """The plain searcher when THIS commit holds no cable outside ``allowed``; else the filtered one.
+
+        Checked on the very searcher returned (its commit's id set), so a cable indexed after the
+        allowed set was computed is never shown unfiltered.
+        """
+        searcher = self._index.searcher(kind)
+        if indexed_ids(self._index, kind, searcher) <= self.allowed:
+            return searcher
+        return ScopedSearcher(searcher, self._filter)
 
     def ids(self) -> set[str]:
         return set(self._index.ids()) & self.allowed
@@ -238,3 +356,8 @@ class ScopedDesk(Desk):
 def scoped_desk(desk: Desk, accounts: Accounts, user: User) -> ScopedDesk:
     """The Desk ``user`` may see: the cables of the collections granted to their organisation."""
     return ScopedDesk(desk, allowed_ids(desk, collections_for(accounts, user)))
+
+
+def desk_for(desk: Desk, found: Access) -> ScopedDesk:
+    """The Desk of an already resolved request (no further database round trip when cached)."""
+    return ScopedDesk(desk, allowed_ids(desk, found.collections, found.ledger_id))

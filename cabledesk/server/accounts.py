@@ -1,12 +1,14 @@
 """Users, organisations, roles, API tokens, sessions and the sign-in lock-out, in PostgreSQL.
 
-One :class:`Accounts` per process holds its own connection (not the store's, which may be read-only)
-and is safe to share between threads. All state lives in the database, so every app worker sees the
+One :class:`Accounts` per process holds its own few connections (not the store's, which may be
+read-only) and is safe to share between threads: each statement borrows one, so the request threads
+of a worker do not queue behind one another's commits (PostgreSQL groups their WAL flushes). All state lives in the database, so every app worker sees the
 same sessions, revocations and lock-outs at once.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 #: Lifetime of a browser session.
 SESSION_HOURS = 12
+#: Connections per Accounts (per app worker), opened on demand.
+POOL_SIZE = 4
 
 
 class AuthError(CabledeskError):
@@ -57,15 +61,32 @@ class Accounts:
         self.url = url
         self.shown = redact(url)
         migrate_pg(url)
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(POOL_SIZE)
+        self._closed = False
+        self._release(self._connect())  # fail now, not at the first request
+
+    def _connect(self) -> psycopg.Connection[Any]:
         try:
-            self._conn = psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=10)
+            return psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the database {self.shown}: {exc}") from exc
 
+    def _release(self, conn: psycopg.Connection[Any]) -> None:
+        if conn.closed or conn.broken or self._closed:
+            conn.close()
+        else:
+            self._idle.put(conn)
+
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
 
     def __enter__(self) -> Accounts:
         return self
@@ -73,16 +94,22 @@ class Accounts:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, sql: str, params: Sequence[Any] | None = None) -> list[Any]:
+    def run(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[Any]:
         """Rows of one parameterised statement (every value goes through a placeholder)."""
-        with self._lock:
+        with self._slots:
             try:
-                cur = self._conn.execute(sql, params)
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            try:
+                cur = conn.execute(sql, params)
                 return cur.fetchall() if cur.description else []
             except psycopg.errors.UniqueViolation as exc:
                 raise AccountError(f"already exists: {exc.diag.message_detail or exc}") from exc
             except psycopg.Error as exc:
                 raise StoreError(f"database {self.shown}: {exc}") from exc
+            finally:
+                self._release(conn)
 
     # -- server secret ---------------------------------------------------------------------
 

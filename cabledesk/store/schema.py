@@ -25,6 +25,9 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
+    #: True when it only adds tables that features check for before reading, so a read-only open
+    #: of a file that lacks it may go on (it cannot write the upgrade) instead of refusing the file.
+    readers_may_skip: bool = False
 
 
 _V1 = (
@@ -118,8 +121,87 @@ _V1 = (
     "INSERT INTO meta (key, value) VALUES ('application', 'cabledesk'), ('schema_version', '0')",
 )
 
+# Version 2: the feature tables, declared here instead of created lazily by each feature (a read-only
+# web server must never write the user's file). IF NOT EXISTS: files that ran those features before
+# version 2 already hold them, with exactly these definitions.
+_ENTITY_TABLES = (
+    # Entities (cabledesk.enrich.entity_store): derived, rebuildable by `cabledesk enrich --rebuild`,
+    # except entity_decisions (the user's merges and splits).
+    """CREATE TABLE IF NOT EXISTS entity_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS entity_cables (
+        cable_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, at TEXT NOT NULL, heads INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS entity_heads (
+        cable_id TEXT NOT NULL, local_id INTEGER NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL,
+        node TEXT NOT NULL, display TEXT NOT NULL, forms TEXT NOT NULL, origin TEXT, created TEXT,
+        PRIMARY KEY (cable_id, local_id))""",
+    """CREATE TABLE IF NOT EXISTS entity_mentions (
+        cable_id TEXT NOT NULL, local_id INTEGER NOT NULL, paragraph INTEGER, start INTEGER, "end" INTEGER,
+        text TEXT NOT NULL, source TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS entity_roles (
+        cable_id TEXT NOT NULL, local_id INTEGER NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS entity_nodes (node TEXT PRIMARY KEY, entity_id TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS entity_entities (
+        entity_id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL,
+        aliases TEXT NOT NULL, mentions INTEGER NOT NULL, cables INTEGER NOT NULL, first TEXT, last TEXT)""",
+    """CREATE TABLE IF NOT EXISTS entity_decisions (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('merge', 'split')),
+        a TEXT NOT NULL, b TEXT NOT NULL, at TEXT NOT NULL, undone_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS entity_heads_node ON entity_heads(node)",
+    "CREATE INDEX IF NOT EXISTS entity_mentions_cable ON entity_mentions(cable_id, local_id)",
+    "CREATE INDEX IF NOT EXISTS entity_roles_cable ON entity_roles(cable_id, local_id)",
+    "CREATE INDEX IF NOT EXISTS entity_nodes_entity ON entity_nodes(entity_id)",
+    "CREATE INDEX IF NOT EXISTS entity_entities_name ON entity_entities(name)",
+)
+_PROTECT_TABLES = (
+    # Source protection (cabledesk.protect_store): the user's decisions (append-only, undo marks a
+    # row), the watch list and the export log. Never derived: never dropped.
+    """CREATE TABLE IF NOT EXISTS protect_decisions (
+    id INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL CHECK (scope IN ('finding', 'person')),
+    target TEXT NOT NULL,          -- finding key (cable:fieldN:start-end) or person key
+    cable_id TEXT,                 -- the finding's cable (NULL for person decisions)
+    name TEXT NOT NULL,            -- the name as written / the person's display name
+    decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+    user TEXT NOT NULL,
+    at TEXT NOT NULL,
+    undone_by TEXT,
+    undone_at TEXT
+)""",
+    "CREATE INDEX IF NOT EXISTS protect_decisions_target ON protect_decisions (target)",
+    """CREATE TABLE IF NOT EXISTS protect_watch (
+    name TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    at TEXT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS protect_exports (
+    id INTEGER PRIMARY KEY,
+    user TEXT NOT NULL,
+    at TEXT NOT NULL,
+    selection TEXT NOT NULL,       -- the cable id or query exported
+    format TEXT NOT NULL,
+    cables INTEGER NOT NULL,
+    manifest TEXT NOT NULL         -- JSON: what was masked, where, by whose decision
+)""",
+)
+
+#: Tables a feature reads only after checking they exist (a read-only open of a version-1 file lacks them).
+ENTITY_TABLES: tuple[str, ...] = (
+    "entity_meta",
+    "entity_cables",
+    "entity_heads",
+    "entity_mentions",
+    "entity_roles",
+    "entity_nodes",
+    "entity_entities",
+    "entity_decisions",
+)
+PROTECT_TABLES: tuple[str, ...] = ("protect_decisions", "protect_watch", "protect_exports")
+
 #: Every migration, oldest first; ``MIGRATIONS[-1].version`` is the version this code writes.
-MIGRATIONS: list[Migration] = [Migration(1, "initial schema", _V1)]
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema", _V1),
+    Migration(2, "entity and protect tables", _ENTITY_TABLES + _PROTECT_TABLES, readers_may_skip=True),
+]
 
 
 def latest_version(migrations: list[Migration] | None = None) -> int:
@@ -162,6 +244,8 @@ def migrate(
         )
     if version == latest:
         return version
+    if readonly and all(m.readers_may_skip for m in migrations if m.version > version):
+        return version  # readable as it is; the next writable open upgrades it
     if readonly:
         raise SchemaError(
             f"{path} has schema version {version} and needs upgrading to {latest}; "

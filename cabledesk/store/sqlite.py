@@ -344,6 +344,14 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise StoreError(f"reading the database {self.path} failed: {exc}") from exc
 
+    def has_tables(self, *names: str) -> bool:
+        """True when every named table exists: a read-only open of an older file may lack feature tables."""
+        marks = ", ".join("?" * len(names))
+        rows = self._all(
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", names
+        )
+        return int(rows[0][0]) == len(set(names))
+
     def get(self, cable_id: str, version: int | None = None) -> Cable:
         """The current (or a given) version of a cable; raises NotFoundError."""
         if version is None:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -105,40 +106,63 @@ class AuthMiddleware:
         if any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC_PATHS):
             await self.app(scope, receive, send)
             return
-        user, csrf, via = self._identify(request)
-        if user is None:
+        await self._signed_in(scope, receive, send, request, path)
+
+    async def _signed_in(
+        self, scope: Scope, receive: Receive, send: Send, request: Request, path: str
+    ) -> None:
+        """Identify, check CSRF and role, scope the Desk, audit, then run the route."""
+        via = "token" if request.headers.get("authorization", "").lower().startswith("bearer ") else "session"
+        safe = scope["method"] in SAFE_METHODS
+        need = next((role for prefix, role in ROUTE_ROLES.items() if path.startswith(prefix)), "reader")
+        # Every blocking database call runs in the threadpool, never on the event loop; a safe
+        # request (the hot path: searches, pages) takes ONE hop for identify + scope + audit.
+        found, desk = await run_in_threadpool(self._prepare, request, need if safe else None)
+        if found is None:
             await _deny_anonymous(request)(scope, receive, send)
             return
+        user, csrf = found.user, found.csrf
         body = b""
-        if scope["method"] not in SAFE_METHODS:
+        if not safe:
             body = await _read_body(receive)
             if via == "session" and not same(_sent_csrf(request, body), csrf):
                 await _json(403, "missing or wrong CSRF token")(scope, receive, send)
                 return
-        need = next((role for prefix, role in ROUTE_ROLES.items() if path.startswith(prefix)), "reader")
         if ROLE_RANK[user.role] < ROLE_RANK[need]:
             await _json(403, f"this needs the {need} role")(scope, receive, send)
             return
+        if desk is None:
+            desk = await run_in_threadpool(self._scope_and_audit, found, request)
         scope.setdefault("state", {})["csrf_token"] = csrf
-        desk = access.scoped_desk(self.holder.shared(), self.holder.accounts, user)
         token = _current.set((user, desk))
         try:
-            _audit_request(self.holder.accounts, user, request)
-            await self.app(scope, _replay(body) if scope["method"] not in SAFE_METHODS else receive, send)
+            await self.app(scope, receive if safe else _replay(body), send)
         finally:
             _current.reset(token)
 
-    def _identify(self, request: Request) -> tuple[User | None, str | None, str]:
+    def _prepare(self, request: Request, need: str | None) -> tuple[access.Access | None, Desk | None]:
+        """Identify; when ``need`` is given (a safe request) and the role suffices, scope and audit too."""
+        found = self._identify(request)
+        if found is None or need is None or ROLE_RANK[found.user.role] < ROLE_RANK[need]:
+            return found, None
+        return found, self._scope_and_audit(found, request)
+
+    def _identify(self, request: Request) -> access.Access | None:
+        """User, CSRF token, collections and ledger id in one round trip (nothing cached: see resolve)."""
         accounts = self.holder.accounts
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            return accounts.user_for_token(header[7:].strip()), None, "token"
+            return access.resolve(accounts, token=header[7:].strip())
         sid = self.signer.loads(request.cookies.get(SESSION_COOKIE))
         if isinstance(sid, str):
-            found = accounts.session(sid)
-            if found is not None:
-                return found[0], found[1], "session"
-        return None, None, "none"
+            return access.resolve(accounts, session=sid)
+        return None
+
+    def _scope_and_audit(self, found: access.Access, request: Request) -> Desk:
+        """The user's scoped Desk (cached id set and filter) and the request's audit row."""
+        desk = access.desk_for(self.holder.shared(), found)
+        _audit_request(self.holder.accounts, found.user, request)
+        return desk
 
 
 def _audit_request(accounts: Accounts, user: User, request: Request) -> None:

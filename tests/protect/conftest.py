@@ -9,13 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from protect_kit import HERE, OUTPUT, REPO  # noqa: F401  (re-exported for the fixtures below)
 
 from cabledesk.desk import Desk
 from cabledesk.store import index_path_for
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-OUTPUT = REPO / "test-output"
 
 
 @pytest.fixture(scope="session")

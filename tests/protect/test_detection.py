@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from conftest import OUTPUT
+from protect_kit import OUTPUT
 
 from cabledesk.desk import Desk
 from cabledesk.protect_detect import MARKER, find_markers, scan

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from conftest import OUTPUT
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from protect_kit import OUTPUT
 
 from cabledesk.web.protect_routes import router
 from cabledesk.web.server import create_app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -57,13 +59,14 @@ def test_empty_file_is_migrated_to_latest_schema_in_wal_mode(db: Path) -> None:
 
 def test_pending_migrations_are_applied_in_order_on_open(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     SQLiteStore(db).close()
-    v2 = Migration(2, "notes", ("CREATE TABLE notes (cable_id TEXT REFERENCES cables(id), text TEXT)",))
-    v3 = Migration(3, "notes index", ("CREATE INDEX notes_cable ON notes(cable_id)",))
+    n = latest_version()
+    v2 = Migration(n + 1, "notes", ("CREATE TABLE notes (cable_id TEXT REFERENCES cables(id), text TEXT)",))
+    v3 = Migration(n + 2, "notes index", ("CREATE INDEX notes_cable ON notes(cable_id)",))
     monkeypatch.setattr(schema_mod, "MIGRATIONS", [*MIGRATIONS, v2, v3])
     with SQLiteStore(db) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == n + 2
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(n + 2)
         assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'notes_cable'").fetchone()
 
 
@@ -72,14 +75,15 @@ def test_failing_migration_leaves_the_file_at_its_old_version(
 ) -> None:
     with SQLiteStore(db) as store:
         store.add_many(triples(real_cables[:3]))
-    good = Migration(2, "ok", ("CREATE TABLE notes (text TEXT)",))
-    bad = Migration(3, "broken", ("CREATE TABLE cables (id TEXT)",))
+    n = latest_version()
+    good = Migration(n + 1, "ok", ("CREATE TABLE notes (text TEXT)",))
+    bad = Migration(n + 2, "broken", ("CREATE TABLE cables (id TEXT)",))
     monkeypatch.setattr(schema_mod, "MIGRATIONS", [*MIGRATIONS, good, bad])
-    with pytest.raises(SchemaError, match="schema version 3"):
+    with pytest.raises(SchemaError, match=f"schema version {n + 2}"):
         SQLiteStore(db)
     monkeypatch.setattr(schema_mod, "MIGRATIONS", MIGRATIONS)
     with SQLiteStore(db) as store:
-        assert store.schema_version == 1 and store.count() == 3
+        assert store.schema_version == n and store.count() == 3
     assert "notes" not in rows(db)
 
 
@@ -255,3 +259,156 @@ def test_one_store_can_be_shared_between_threads(db: Path, real_cables: list[Cab
         for t in threads:
             t.join()
     assert errors == []
+
+
+# -- the feature tables (schema version 2) ------------------------------------------------------
+
+FEATURE_TABLES = {*schema_mod.ENTITY_TABLES, *schema_mod.PROTECT_TABLES}
+FEATURE_INDEXES = {
+    "entity_heads_node",
+    "entity_mentions_cable",
+    "entity_roles_cable",
+    "entity_nodes_entity",
+    "entity_entities_name",
+    "protect_decisions_target",
+}
+
+
+def names(db: Path, kind: str) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = ?", (kind,))}
+
+
+def version_1_file(db: Path, monkeypatch: pytest.MonkeyPatch, cables: list[Cable]) -> None:
+    """A file as cabledesk wrote it before the feature tables joined the schema."""
+    monkeypatch.setattr(schema_mod, "MIGRATIONS", MIGRATIONS[:1])
+    with SQLiteStore(db) as store:
+        store.add_many(triples(cables))
+        assert store.schema_version == 1
+    monkeypatch.setattr(schema_mod, "MIGRATIONS", MIGRATIONS)
+
+
+def test_fresh_database_has_the_entity_and_protect_tables_empty(db: Path) -> None:
+    with SQLiteStore(db) as store:
+        assert store.has_tables(*FEATURE_TABLES)
+    assert FEATURE_TABLES <= names(db, "table") and FEATURE_INDEXES <= names(db, "index")
+    assert all(rows(db)[t] == 0 for t in FEATURE_TABLES)
+
+
+def test_version_1_file_gains_the_feature_tables_and_keeps_its_cables(
+    db: Path, monkeypatch: pytest.MonkeyPatch, real_cables: list[Cable]
+) -> None:
+    version_1_file(db, monkeypatch, real_cables[:4])
+    before = rows(db)
+    assert not FEATURE_TABLES & set(before)
+    with SQLiteStore(db) as store:
+        assert store.schema_version == latest_version() == 2
+        assert store.get(real_cables[0].id).to_dict() == real_cables[0].to_dict()
+    after = rows(db)
+    assert {t: after[t] for t in before} == before and FEATURE_TABLES <= set(after)
+    assert FEATURE_INDEXES <= names(db, "index")
+
+
+def test_version_1_file_whose_features_made_their_tables_migrates_with_their_rows(
+    db: Path, monkeypatch: pytest.MonkeyPatch, real_cables: list[Cable]
+) -> None:
+    """Before version 2 the features created their own tables: those files must upgrade cleanly."""
+    version_1_file(db, monkeypatch, real_cables[:2])
+    with sqlite3.connect(db) as conn:
+        for stmt in schema_mod.MIGRATIONS[1].statements:  # the features' very statements
+            conn.execute(stmt)
+        conn.execute("INSERT INTO entity_decisions (kind, a, b, at) VALUES ('merge', 'p:a', 'p:b', 'now')")
+        conn.execute(
+            "INSERT INTO protect_decisions (scope, target, cable_id, name, decision, user, at) "
+            "VALUES ('person', 'gough', NULL, 'Gough', 'accepted', 'ed', 'now')"
+        )
+    before = rows(db)
+    with SQLiteStore(db) as store:
+        assert store.schema_version == 2
+    assert rows(db) == before
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT user, name FROM protect_decisions").fetchall() == [("ed", "Gough")]
+
+
+def test_readonly_open_of_a_version_1_file_reads_it_and_writes_nothing(
+    db: Path, monkeypatch: pytest.MonkeyPatch, real_cables: list[Cable]
+) -> None:
+    from cabledesk.enrich.entity_store import EntityStore
+
+    version_1_file(db, monkeypatch, real_cables[:3])
+    before = db.read_bytes()
+    with SQLiteStore(db, readonly=True) as ro:
+        assert ro.schema_version == 1 and ro.count() == 3
+        assert not ro.has_tables(*FEATURE_TABLES) and not EntityStore(ro).ready
+    assert db.read_bytes() == before and not FEATURE_TABLES & names(db, "table")
+
+
+def test_readonly_open_still_refuses_a_file_missing_a_migration_readers_need(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SQLiteStore(db).close()
+    needed = Migration(latest_version() + 1, "a column", ("ALTER TABLE cables ADD COLUMN x TEXT",))
+    monkeypatch.setattr(schema_mod, "MIGRATIONS", [*MIGRATIONS, needed])
+    with pytest.raises(SchemaError, match="open it once without read-only mode"):
+        SQLiteStore(db, readonly=True)
+
+
+def marked_cable() -> str:
+    """A cable with a protection marker, from the hand-checked list in tests/protect/markers.json."""
+    markers = json.loads((Path(__file__).parents[1] / "protect" / "markers.json").read_text(encoding="utf-8"))
+    return str(markers["markers"][0]["id"])
+
+
+@pytest.fixture(scope="module")
+def web_db(tmp_path_factory: pytest.TempPathFactory, cable_page: object) -> Path:
+    """Three real cables, one with a protection marker (tests/protect/markers.json), and their index."""
+    from cabledesk.desk import Desk
+
+    marked = marked_cable()
+    db = tmp_path_factory.mktemp("ro_web") / "c.db"
+    with Desk(db) as desk:
+        desk.ingest([cable_page(c) for c in (marked, "10MEXICO83", "09STATE82013")])  # type: ignore[operator]
+    return db
+
+
+def version_1_copy(db: Path, to: Path) -> Path:
+    """The same database as a version-1 file: no feature tables, schema_version 1."""
+    shutil.copytree(index_path_for(db), index_path_for(to))
+    src, dst = sqlite3.connect(db), sqlite3.connect(to)
+    src.backup(dst)
+    src.close()
+    with dst:
+        for t in FEATURE_TABLES:
+            dst.execute(f"DROP TABLE {t}")
+        dst.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    dst.close()  # the last connection: checkpoints, so the WAL is gone before the test looks
+    return to
+
+
+@pytest.mark.parametrize("old", [False, True], ids=["current", "version-1"])
+def test_readonly_web_app_serves_cables_and_protected_search_without_writing(
+    web_db: Path, tmp_path: Path, old: bool
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from cabledesk.web.server import create_app
+
+    if old:
+        web_db = version_1_copy(web_db, tmp_path / "old.db")
+    marked = marked_cable()
+    files = [web_db, web_db.with_name(web_db.name + "-wal")]
+    stamps = [(f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files]
+    watcher = sqlite3.connect(web_db)
+    try:
+        version = watcher.execute("PRAGMA data_version").fetchone()[0]
+        tables = names(web_db, "table")
+        with TestClient(create_app(web_db)) as client:
+            assert client.get("/cable/10MEXICO83").status_code == 200
+            found = client.get("/api/search", params={"q": "protected:yes"})
+            assert found.status_code == 200 and marked in found.text
+            assert client.get("/", params={"q": "protected:yes"}).status_code == 200
+        assert watcher.execute("PRAGMA data_version").fetchone()[0] == version  # nobody committed
+    finally:
+        watcher.close()
+    assert [(f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files] == stamps
+    assert names(web_db, "table") == tables
