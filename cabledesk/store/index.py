@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,6 +164,19 @@ def cable_documents(c: Cable) -> PreparedDocs:
     return c.id, cable_document(c), paragraph_documents(c)
 
 
+def _read_meta(meta: Path) -> dict[str, Any] | None:
+    """The index's version file, or None when there is none yet (never half of one)."""
+    for attempt in range(5):
+        try:
+            data = json.loads(meta.read_text())
+            return data if isinstance(data, dict) else None
+        except FileNotFoundError:
+            return None
+        except ValueError:  # written by an older cabledesk without os.replace: read it again
+            time.sleep(0.05 * (attempt + 1))
+    return None
+
+
 class CableIndex:
     """The tantivy index folder of one database: add/commit cables, search through ``searcher``."""
 
@@ -175,12 +190,17 @@ class CableIndex:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             meta = self.path / "cabledesk-index.json"
-            if meta.exists() and json.loads(meta.read_text()).get("schema") != SCHEMA_VERSION:
+            wanted = {"schema": SCHEMA_VERSION, "tantivy": "0.27"}
+            current = _read_meta(meta)
+            if current is not None and current.get("schema") != SCHEMA_VERSION:
                 for kind in self.KINDS:
                     shutil.rmtree(self.path / kind, ignore_errors=True)
                 self.rebuilt = True
             self._indexes = {kind: self._open(kind) for kind in self.KINDS}
-            meta.write_text(json.dumps({"schema": SCHEMA_VERSION, "tantivy": "0.27"}))
+            if current != wanted:  # atomic: a process opening the index meanwhile never sees half a file
+                tmp = meta.with_name(f".{meta.name}.{os.getpid()}")
+                tmp.write_text(json.dumps(wanted))
+                os.replace(tmp, meta)
         except (OSError, ValueError) as exc:
             raise StoreError(f"cannot open the search index at {self.path}: {exc}") from exc
 

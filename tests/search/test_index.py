@@ -76,3 +76,19 @@ def test_the_whole_corpus_is_indexed_once(index: CableIndex, cables: list[Cable]
     assert index.count() == len(cables) == 1295
     assert index.ids() == {c.id for c in cables}
     assert index.stats()["paragraphs"] >= sum(1 for c in cables for p in c.paragraphs if p.text.strip())
+
+
+def test_an_unreadable_version_file_never_wipes_the_index(tmp_path, cable_page) -> None:
+    # Several app processes open the same index; one must never delete it because it caught the
+    # version file half-written by another.
+    from cabledesk.readers import read_source
+    from cabledesk.telegram import parse
+
+    cable = parse(next(iter(read_source(cable_page("10MEXICO83")))))
+    with CableIndex(tmp_path / "ix") as ix:
+        ix.add([cable])
+        ix.commit()
+    (tmp_path / "ix" / "cabledesk-index.json").write_text('{"sche')  # a torn write
+    with CableIndex(tmp_path / "ix") as again:
+        assert not again.rebuilt and again.count() == 1
+    assert (tmp_path / "ix" / "cabledesk-index.json").read_text().startswith('{"schema"')
