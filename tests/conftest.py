@@ -7,6 +7,7 @@ import os
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,11 @@ from cabledesk.store import SQLiteStore, open_store
 SHARED = Path(os.environ.get("CABLEDESK_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 CORPUS_TGZ = SHARED / "corpus" / "cablegate-2010-12-mirror.tar.gz"
 MANIFEST = SHARED / "corpus" / "cablegate-manifest-2011.csv.gz"
+CHROMIUM = Path(os.environ.get("CABLEDESK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +75,24 @@ def store(refs_db: Path) -> Iterator[SQLiteStore]:
     assert isinstance(s, SQLiteStore)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (no browser download), one for the whole session."""
+    # Browser tests never skip silently in CI (.ci/run installs Chromium); locally they say why.
+    missing = None
+    try:
+        from playwright import sync_api
+    except ImportError:
+        missing = "the playwright package is not installed (pip install -e '.[test]')"
+    if missing is None and not CHROMIUM.exists():
+        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

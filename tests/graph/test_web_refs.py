@@ -11,16 +11,16 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
-from web_refs_kit import refs_app
 
 from cabledesk.enrich.threads import refs_report, thread_view
 from cabledesk.store import SQLiteStore
 from cabledesk.web.refs_routes import thread_context
+from cabledesk.web.server import create_app
 
 
 @pytest.fixture(scope="module")
 def client(refs_db: Path) -> Iterator[TestClient]:
-    with TestClient(refs_app(refs_db)) as c:
+    with TestClient(create_app(refs_db)) as c:
         yield c
 
 

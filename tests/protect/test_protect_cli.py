@@ -5,29 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
-import cabledesk.cli  # noqa: F401  (the CLI module first: cli_protect imports its options)
-from cabledesk import cli_protect
+from cabledesk.cli import app
 
 CONTRACT = {"name", "entity_id", "marker", "paragraph", "start", "end", "confidence", "status"}
 
 
-def _app() -> typer.Typer:
-    """Only our commands, so another feature's unfinished command cannot break these tests."""
-    app = typer.Typer()
-
-    @app.command("version")
-    def _version() -> None:  # a second command keeps Typer in multi-command mode
-        """unused"""
-
-    cli_protect.register(app)
-    return app
-
-
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    r = CliRunner().invoke(_app(), list(args), env=env)
+    r = CliRunner().invoke(app, list(args), env=env)
     return r.exit_code, r.stdout
 
 

@@ -2,62 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from live_server import LiveServer
 from protect_kit import OUTPUT
 
-from cabledesk.web.protect_routes import router
 from cabledesk.web.server import create_app
 
-CHROMIUM = Path(os.environ.get("CABLEDESK_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 CONTRACT = {"name", "entity_id", "marker", "paragraph", "start", "end", "confidence", "status"}
-
-
-def _app(db: Path) -> FastAPI:
-    app = create_app(db)
-    app.include_router(router)
-    return app
-
-
-class LiveServer:
-    """The app with the protect router, served by Uvicorn on a free 127.0.0.1 port."""
-
-    def __init__(self, db: Path) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(_app(db), log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
 
 
 @pytest.fixture()
 def client(fresh_db: Path) -> Iterator[TestClient]:
-    with TestClient(_app(fresh_db)) as c:
+    with TestClient(create_app(fresh_db)) as c:
         yield c
 
 
@@ -88,19 +50,13 @@ def test_queue_decide_and_export_over_http(client: TestClient) -> None:
     assert bad.status_code == 404
 
 
-def test_review_flow_in_a_browser(fresh_db: Path, request: pytest.FixtureRequest) -> None:
+def test_review_flow_in_a_browser(fresh_db: Path, browser: Any, request: pytest.FixtureRequest) -> None:
     """suggest → accept all mentions → export → verify, clicking as an editor would."""
-    try:
-        from playwright import sync_api
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     shots = OUTPUT / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with LiveServer(fresh_db) as srv, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with LiveServer(create_app(fresh_db)) as srv:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
         page.set_default_timeout(30_000)
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -131,4 +87,4 @@ def test_review_flow_in_a_browser(fresh_db: Path, request: pytest.FixtureRequest
             assert "Judith Gough [person decision by browser-editor" in header
             assert problems == [], problems
         finally:
-            browser.close()
+            context.close()

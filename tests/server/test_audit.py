@@ -7,25 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-import typer
 from fastapi.testclient import TestClient
 from server_kit import PASSWORD, Server, sign_in
 from typer.testing import CliRunner
 
-from cabledesk import cli_admin
+from cabledesk.cli import app
 from cabledesk.server import audit
 from cabledesk.server.accounts import Accounts
 from cabledesk.web.server import create_app
 
-
-def _cli() -> typer.Typer:
-    """The admin commands on an app of their own (as cli.py's EXTENSIONS block registers them)."""
-    app = typer.Typer()
-    cli_admin.register(app)
-    return app
-
-
-cli_app = _cli()
+cli_app = app  # the real `cabledesk` command
 
 
 def test_sign_in_search_view_and_export_are_audited(server_db: Server, accounts: Accounts) -> None:

@@ -8,11 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from cabledesk import cli as _cli  # noqa: F401  (cli first: it registers cli_trace on import)
-from cabledesk import cli_trace
+from cabledesk.cli import app
 from cabledesk.desk import Desk
 
 ARTICLE = (
@@ -30,20 +28,7 @@ def article(tmp_path: Path) -> Path:
     return p
 
 
-def _app() -> typer.Typer:
-    """The trace command registered on a fresh app exactly as cli.py registers it (so another
-    feature's broken command cannot mask this one's behaviour)."""
-    t = typer.Typer()
-
-    @t.callback()
-    def _main() -> None:
-        """cabledesk (trace only)."""
-
-    cli_trace.register(t)
-    return t
-
-
-APP = _app()
+APP = app  # the real `cabledesk` command, with every feature registered
 
 
 def _run(*args: str, stdin: str | None = None):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,36 +14,31 @@ from cabledesk.trace_report import render_report
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
-CHROMIUM = Path(os.environ.get("CABLEDESK_CHROMIUM", "/usr/bin/chromium"))
 ARTICLE = Path(__file__).with_name("articles") / "01-mexico-army-risk-averse.md"
 
 
-def test_report_opens_in_chromium_and_links_each_match_to_its_paragraph(desk: Desk, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists() or not ARTICLE.exists():
-        pytest.skip("chromium or the article is missing")
+def test_report_opens_in_chromium_and_links_each_match_to_its_paragraph(
+    desk: Desk, browser: Any, tmp_path: Path
+) -> None:
+    assert ARTICLE.exists(), ARTICLE
     result = trace_file(desk, ARTICLE)
     report = tmp_path / "report.html"
     report.write_text(render_report(result, "Trace: " + ARTICLE.name), encoding="utf-8")
     errors: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: errors.append("dialog " + d.message))
-            page.goto(report.as_uri())
-            links = page.locator("a.para-link")
-            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            assert "/cable/10MEXICO83#p5" in hrefs
-            assert page.locator("li.quote.matched").count() == result.counts()["matched"]
-            assert page.locator("span.badge.too_short").count() == result.counts()["too_short"]
-            assert page.locator("table.cables a.cable-link").first.inner_text() == "10MEXICO83"
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "trace-report.png"), full_page=True)
-        finally:
-            browser.close()
+    context = browser.new_context()  # the session browser (tests/conftest.py), a context per test
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: errors.append("dialog " + d.message))
+        page.goto(report.as_uri())
+        links = page.locator("a.para-link")
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        assert "/cable/10MEXICO83#p5" in hrefs
+        assert page.locator("li.quote.matched").count() == result.counts()["matched"]
+        assert page.locator("span.badge.too_short").count() == result.counts()["too_short"]
+        assert page.locator("table.cables a.cable-link").first.inner_text() == "10MEXICO83"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "trace-report.png"), full_page=True)
+    finally:
+        context.close()
     assert errors == []

@@ -5,16 +5,13 @@ from __future__ import annotations
 import html
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from live_server import LiveServer
 from web_kit import XSS_IMG, XSS_PLAIN, XSS_SCRIPT
 
 from cabledesk.desk import Desk
@@ -23,11 +20,6 @@ from cabledesk.web.server import create_app
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 DOC_SHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = Path(os.environ.get("CABLEDESK_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 
@@ -70,65 +62,16 @@ def xss_db(tmp_path_factory: pytest.TempPathFactory, cable_page: Any) -> Path:
     return db
 
 
-class LiveServer:
-    """The app served by Uvicorn in a background thread on a free 127.0.0.1 port."""
-
-    def __init__(self, db: Path) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(db), log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-
-
 @pytest.fixture(scope="session")
 def live(web_db: Path) -> Iterator[LiveServer]:
-    with LiveServer(web_db) as srv:
+    with LiveServer(create_app(web_db)) as srv:
         yield srv
 
 
 @pytest.fixture(scope="session")
 def live_xss(xss_db: Path) -> Iterator[LiveServer]:
-    with LiveServer(xss_db) as srv:
+    with LiveServer(create_app(xss_db)) as srv:
         yield srv
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright (no browser download)."""
-    # Browser tests never skip silently in CI (.ci/run installs Chromium); locally they say why.
-    missing = None
-    try:
-        from playwright import sync_api
-    except ImportError:
-        missing = "the playwright package is not installed (pip install -e '.[test]')"
-    if missing is None and not CHROMIUM.exists():
-        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Watched:
