@@ -9,7 +9,10 @@ or postgresql://postgres@127.0.0.1:5432/postgres), ingests the corpus, gives one
 collection holding every cable (or the saved query ``--collection``: the filtered path) and one API token per simulated reader, then serves the real app
 (sign-in middleware, collection filter, audit row per search) with ``--workers`` Uvicorn processes
 (default 1) on 127.0.0.1 in a child process. Each client is a different signed-in user sending ``Authorization: Bearer``.
-Each level is bounded by a request count and a time limit; the database is dropped at the end.
+Each level is bounded by a request count and a time limit; the database is dropped at the end, unless
+``--keep NAME`` names it: then it and its index (in the temp folder, by name) stay, and a later run
+with the same ``--keep NAME`` skips the ingest (new tokens for the same readers): a Cablegate-scale
+corpus takes about half an hour to ingest into PostgreSQL on this machine.
 Prints one markdown row per level, with the 1-minute load average after it.
 
 Load generator (``--driver``): ``wrk`` (Debian package ``wrk``; the default when it is installed) costs about
@@ -63,6 +66,15 @@ def _build(url: str, corpus: Path, readers: int, query: str | None = None) -> tu
         for k in range(readers):
             accounts.create_user(f"reader{k:02d}", secrets.token_urlsafe(16), "reader", "Bench Newsroom")
             tokens.append(accounts.create_token(f"reader{k:02d}", "bench")[1])
+    return n, tokens
+
+
+def _reuse(url: str, readers: int) -> tuple[int, list[str]]:
+    """A kept database: its cable count and a fresh token for each existing reader."""
+    with Desk(url) as desk:
+        n = desk.store.count()
+    with Accounts(url) as accounts:
+        tokens = [accounts.create_token(f"reader{k:02d}", "bench")[1] for k in range(readers)]
     return n, tokens
 
 
@@ -258,19 +270,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--collection", default=None, help="saved query the readers see (default: every cable)")
     ap.add_argument("--driver", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx",
                     help="load generator (default: wrk when installed)")  # fmt: skip
+    ap.add_argument("--keep", metavar="NAME", help="keep (or reuse) the database NAME and its index")
     args = ap.parse_args(argv)
     if "127.0.0.1" not in args.admin_url and "localhost" not in args.admin_url:
         ap.error("the benchmark only runs against a PostgreSQL server on this machine")
-    name = f"cabledesk_bench_{secrets.token_hex(4)}"
+    name = args.keep or f"cabledesk_bench_{secrets.token_hex(4)}"
     base_url, _sep, _db = args.admin_url.rpartition("/")
     url = f"{base_url}/{name}"
     with psycopg.connect(args.admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    tmp = tempfile.TemporaryDirectory(prefix="cabledesk-bench-pg-")
-    os.environ["CABLEDESK_INDEX"] = str(Path(tmp.name) / "index")
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    if args.keep:
+        kept = Path(tempfile.gettempdir()) / f"cabledesk-bench-pg-{name}"
+        kept.mkdir(exist_ok=True)
+        os.environ["CABLEDESK_INDEX"] = str(kept / "index")
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="cabledesk-bench-pg-")
+        os.environ["CABLEDESK_INDEX"] = str(Path(tmp.name) / "index")
     proc = None
     try:
-        n_cables, tokens = _build(url, args.corpus, max(args.clients), args.collection)
+        if exists and args.keep:
+            n_cables, tokens = _reuse(url, max(args.clients))
+        else:
+            n_cables, tokens = _build(url, args.corpus, max(args.clients), args.collection)
         proc, base = _serve(url, Path(os.environ["CABLEDESK_INDEX"]), tokens[0], args.workers)
         if args.driver == "wrk":
             warm = asyncio.run(_level(base, tokens, len(tokens), len(tokens) * 2, args.seconds))
@@ -286,9 +309,10 @@ def main(argv: list[str] | None = None) -> int:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        with psycopg.connect(args.admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        tmp.cleanup()
+        if not args.keep:
+            with psycopg.connect(args.admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            tmp.cleanup()
     print(f"GET /api/search (PostgreSQL server mode, bearer tokens, one user per client, audit on), "
           f"{len(QUERIES)} queries cycled, limit=20 with facets, {n_cables:,} cables, "
           f"collection {args.collection or 'every cable'!r}, "

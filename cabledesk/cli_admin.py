@@ -204,6 +204,43 @@ def revoke_token(
     _run(db, as_json, act, "revoke-token")
 
 
+@admin_app.command("app-role")
+def app_role(
+    role: Annotated[str, typer.Argument(help="PostgreSQL role the web app connects as (created when new).")],
+    password: Annotated[
+        str | None,
+        typer.Option("--password", envvar="CABLEDESK_APP_PASSWORD", help="Set its password (else none)."),
+    ] = None,
+    db: UrlOption = "cabledesk.db",
+    as_json: JsonOption = False,
+) -> None:
+    """Grant the app's own role (run with the OWNER's URL): audit rows insert-only, no DDL."""
+
+    def act(a: Any) -> tuple[dict[str, Any], str]:
+        from cabledesk.server.roles import grant_app_role
+
+        done = grant_app_role(a, role, password)
+        verb = "created and granted" if done["created"] else "granted"
+        return done, f"{verb} {role}: the app may read and write, but only append to the audit trail"
+
+    _run(db, as_json, act, "app-role")
+
+
+@admin_app.command("unlock-address")
+def unlock_address(
+    address: Annotated[str, typer.Argument(help="Client address locked out after failed sign-ins.")],
+    db: UrlOption = "cabledesk.db",
+    as_json: JsonOption = False,
+) -> None:
+    """Lift a sign-in lock-out of a client address at once."""
+
+    def act(a: Any) -> tuple[dict[str, Any], str]:
+        a.unlock_address(address)
+        return {"address": address, "unlocked": True}, f"{address} may sign in again"
+
+    _run(db, as_json, act, "unlock-address")
+
+
 @admin_app.command("migrate")
 def migrate(db: UrlOption = "cabledesk.db", as_json: JsonOption = False) -> None:
     """Upgrade the PostgreSQL schema to this cabledesk's version (also done on every open)."""
@@ -221,18 +258,23 @@ def audit_cmd(
         str | None, typer.Option("--action", help="login, search, view, export, admin...")
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many rows.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="ISO date or time (exclusive).")] = None,
+    cable: Annotated[str | None, typer.Option("--cable", help="Only rows about this cable id.")] = None,
     db: UrlOption = "cabledesk.db",
     as_json: JsonOption = False,
 ) -> None:
     """Who signed in, searched, read and exported what, when and from where (oldest first)."""
     from cabledesk.server import audit
 
-    try:
-        start = datetime.fromisoformat(since) if since else None
-    except ValueError:
-        _fail(f"--since {since!r} is not an ISO date or time", as_json, code=2)
+    times: dict[str, datetime | None] = {}
+    for option, value in (("--since", since), ("--until", until)):
+        try:
+            times[option] = datetime.fromisoformat(value) if value else None
+        except ValueError:
+            _fail(f"{option} {value!r} is not an ISO date or time", as_json, code=2)
     with _accounts(db, as_json) as accounts:
-        rows = audit.rows(accounts, user=user, since=start, action=action, limit=limit)
+        rows = audit.rows(accounts, user=user, since=times["--since"], until=times["--until"], action=action,
+                          target=cable.strip().upper() if cable else None, limit=limit)  # fmt: skip
     if as_json:
         typer.echo(json.dumps(rows, default=str, ensure_ascii=False))
         return

@@ -123,7 +123,7 @@ class Desk:
 
     def entity_cable_ids(self, kind: str, name: str) -> list[str]:
         """Cables naming the person, organisation or place ``name`` (after ``cabledesk enrich``)."""
-        from cabledesk.enrich.entities import AmbiguousEntityError, cable_ids_for_entity, resolve_one
+        from cabledesk.enrich.entity_read import AmbiguousEntityError, cable_ids_for_entity, resolve_one
 
         try:
             entity = resolve_one(self.store, name)
@@ -140,11 +140,7 @@ class Desk:
     def protected_ids(self) -> set[str]:
         """Cables with protected sources (markers, redactions, accepted names): ``protected:yes``."""
         from cabledesk.protect import protected_ids
-        from cabledesk.store.sqlite import SQLiteStore
 
-        if not isinstance(self.store, SQLiteStore):
-            raise QueryError("protected: is not available on a PostgreSQL database yet", 0,
-                             "run the protect review on the SQLite copy (docs/protect.md)")
         return protected_ids(self)
 
     def cites_of(self, cable_id: str) -> list[str]:

@@ -5,11 +5,16 @@ mentions it, an accepted name is masked everywhere in an export (subject, REF, C
 signature, header, body, every JSON field), and a story draft can be checked before it runs.
 Detection lives in :mod:`cabledesk.protect_detect`, decisions in :mod:`cabledesk.protect_store`,
 masking in :mod:`cabledesk.protect_redact`.
+
+Server mode (PostgreSQL, a collection-scoped Desk): the scan reads only the user's cables, so
+findings, persons, the redaction plan, exports and draft checks stay inside their collections; the
+decision log, undo and export manifests show only decisions and exports about those cables.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
@@ -21,7 +26,7 @@ from cabledesk.protect_store import ProtectStore, current_user, now
 
 __all__ = [
     "MASK", "Review", "review", "cable_findings", "decide", "decide_name", "undo", "protected_ids",
-    "redaction_plan", "export", "check_article", "highlights",
+    "redaction_plan", "export", "check_article", "highlights", "decision_log", "export_manifest",
 ]
 
 
@@ -100,9 +105,37 @@ def decide_name(desk: Any, cable_id: str, name: str, decision: str, user: str | 
     return [decide(desk, f.key, decision, user) for f in hits]
 
 
+def _visible(desk: Any, rv: Review | None = None) -> Callable[[dict[str, Any]], bool] | None:
+    """Which decision rows the desk's user may see: about their cables, or persons found in them."""
+    if getattr(desk.store, "allowed", None) is None:
+        return None
+    ps, persons = _store(desk), (rv or review(desk)).scan.persons
+    return lambda d: ps.visible(d["cable_id"]) if d["scope"] == "finding" else d["target"] in persons
+
+
 def undo(desk: Any, decision_id: int | None = None, user: str | None = None, target: str | None = None) -> dict[str, Any] | None:
-    """Take back a decision (by id, the latest on a target, or the latest of all)."""
-    return _store(desk).undo(decision_id, user, target)
+    """Take back a decision (by id, the latest on a target, or the latest of all) the user may see."""
+    return _store(desk).undo(decision_id, user, target, visible=_visible(desk))
+
+
+def decision_log(desk: Any, limit: int = 200, rv: Review | None = None) -> list[dict[str, Any]]:
+    """Decisions newest first (undone ones included), those the desk's user may see."""
+    return _store(desk).log(limit, visible=_visible(desk, rv))
+
+
+def export_manifest(desk: Any, export_id: int) -> dict[str, Any] | None:
+    """The manifest of an export, if every cable it holds is one the desk's user may see."""
+    m = _store(desk).export_manifest(export_id)
+    if m is None:
+        return None
+    allowed = getattr(desk.store, "allowed", None)
+    if allowed is not None and not all(_cable_of(c) in allowed for c in m.get("cables", [])):
+        return None
+    return m
+
+
+def _cable_of(entry: Any) -> str:
+    return str(entry.get("id")) if isinstance(entry, dict) else str(entry)
 
 
 def protected_ids(desk: Any) -> set[str]:
@@ -219,6 +252,8 @@ def check_article(desk: Any, text: str, kind: str = "txt") -> dict[str, Any]:
 def highlights(desk: Any, cable_id: str) -> dict[str, Any]:
     """What a cable page should highlight for editors: per field, the spans of protected names."""
     cid = cable_id.strip().upper()
+    if not desk.store.has(cid):
+        raise NotFoundError(f"no cable {cid}")
     r = review(desk)
     spans = [
         {"field": f.field, "index": f.index, "paragraph": f.paragraph, "start": f.start, "end": f.end,

@@ -424,7 +424,7 @@ def _rank(f: Finding) -> tuple[int, float]:
 
 # -- a per-database cache: the corpus changes only on ingest, the watch list on `watch add` ---------
 
-_CACHE: dict[tuple[str, Any], Scan] = {}
+_CACHE: dict[tuple[Any, ...], Scan] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -435,13 +435,15 @@ def cached_scan(desk: Any, watch: Iterable[str] = ()) -> Scan:
         state = (desk.store.count(), desk.store.last_ledger_id(), w)
     except Exception:  # noqa: BLE001
         state = (None, None, w)
-    key = (str(getattr(desk, "db_path", id(desk))), state)
+    # A collection-scoped Desk (server mode) scans only its cables: its allowed set is part of the key.
+    key = (str(getattr(desk, "db_path", id(desk))), state, getattr(desk.store, "allowed", None))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
     result = scan(desk, watch=w)
     with _CACHE_LOCK:
-        _CACHE.clear()
+        if len(_CACHE) >= 8:  # a few newsrooms' scans at once; the oldest goes first
+            _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = result
     return result

@@ -326,15 +326,65 @@ def _facets(
 
 
 def _count(searcher: tantivy.Searcher, q: tantivy.Query, size: int) -> dict[str, dict[str, int]]:
+    """Exact counts of every facet: one aggregation, or one per facet where tantivy refuses that."""
     spec = {
         name: {"terms": {"field": fld, "size": size, "segment_size": _SEGMENT_TERMS}}
         for name, fld in FACET_FIELDS.items()
     }
-    agg = searcher.aggregate(q, spec)
+    try:
+        agg = searcher.aggregate(q, spec)
+    except ValueError as exc:
+        if _BUCKET_LIMIT not in str(exc):
+            raise
+        return {name: facet_count(searcher, q, fld, size) for name, fld in FACET_FIELDS.items()}
     return {
         name: {_key(b["key"]): int(b["doc_count"]) for b in agg.get(name, {}).get("buckets", [])}
         for name in FACET_FIELDS
     }
+
+
+#: tantivy refuses an aggregation whose buckets, counted per segment (segments x values, summed over
+#: the facets of one request), pass 65,000: a Cablegate-sized index with dozens of segments does.
+_BUCKET_LIMIT = "bucket limit"
+#: Leading-character classes that split one facet's values into disjoint parts (then the rest).
+_PARTS = ("[0-9]", "[A-Fa-f]", "[G-Lg-l]", "[M-Rm-r]", "[S-Zs-z]", "[^0-9A-Za-z]")
+_MAX_DEPTH = 3
+
+
+def facet_count(
+    searcher: tantivy.Searcher, q: tantivy.Query, field: str, size: int, prefix: str | None = None
+) -> dict[str, int]:
+    """Exact counts of one facet's ``size`` largest values among ``q``'s matches.
+
+    When tantivy's bucket limit refuses the facet, its values are counted in disjoint parts by
+    leading characters (regex ``include``), recursively: each part's counts are exact, so the
+    union's largest ``size`` are too. ``prefix`` is the part (a regex of leading characters).
+    """
+    terms: dict[str, Any] = {"field": field, "size": size, "segment_size": _SEGMENT_TERMS}
+    if prefix is not None:
+        terms["include"] = f"(?s){prefix}.*"
+    try:
+        agg = searcher.aggregate(q, {"f": {"terms": terms}})
+        return {_key(b["key"]): int(b["doc_count"]) for b in agg["f"]["buckets"]}
+    except ValueError as exc:
+        depth = 0 if prefix is None else prefix.count("[")
+        if _BUCKET_LIMIT not in str(exc) or depth >= _MAX_DEPTH or field == FACET_FIELDS["year"]:
+            raise
+    return _split_count(searcher, q, field, size, prefix or "")
+
+
+def _split_count(
+    searcher: tantivy.Searcher, q: tantivy.Query, field: str, size: int, prefix: str
+) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _PARTS:
+        out.update(facet_count(searcher, q, field, size, prefix + part))
+    if prefix:  # values that end right at the prefix (no further character to split on)
+        agg = searcher.aggregate(
+            q, {"f": {"terms": {"field": field, "size": size, "include": f"(?s){prefix}"}}}
+        )
+        out.update({_key(b["key"]): int(b["doc_count"]) for b in agg["f"]["buckets"]})
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))[:size])
 
 
 def _top(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

@@ -1,25 +1,26 @@
-"""Entity tables in the cabledesk SQLite file: derived data, rebuildable, beside the cables.
+"""Entity tables beside the cables (SQLite file or PostgreSQL server): derived data, rebuildable.
 
-Tables (all ``entity_*``, declared in :mod:`cabledesk.store.schema`, migration 2; this module creates none):
+Tables (all ``entity_*``, declared in :mod:`cabledesk.store.schema`, migration 2, and for PostgreSQL
+in alembic revision 0005; this module creates none):
 ``entity_cables`` (what was processed, with the content hash, for incremental runs),
 ``entity_heads`` (one entity as seen in one cable), ``entity_mentions`` (cable, paragraph, span),
 ``entity_roles`` (titles with the cable they came from), ``entity_nodes`` and ``entity_entities``
 (the resolution result), ``entity_decisions`` (user merges and splits: kept across rebuilds).
+The SQL is written once and runs on both backends through :class:`cabledesk.store.featuredb.FeatureDB`.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from cabledesk.enrich import aliases as al
-from cabledesk.errors import StoreWriteError
+from cabledesk.store.featuredb import FeatureDB, Tx
 from cabledesk.store.schema import ENTITY_TABLES
-from cabledesk.store.sqlite import SQLiteStore
 
 _DERIVED = (
     "entity_cables",
@@ -36,38 +37,32 @@ def _now() -> str:
 
 
 class EntityStore:
-    """The entity tables on an open :class:`SQLiteStore` (shares its connection and lock)."""
+    """The entity tables on an open store (SQLite or PostgreSQL; shares its connection and lock)."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: Any) -> None:
         self.store = store
-        self._conn: sqlite3.Connection = store._conn
-        self._lock = store._lock
+        self.db = FeatureDB(store)
+        self._conn: Any = self.db.conn
+        self._lock = self.db.lock
 
     @property
     def ready(self) -> bool:
         """True when the entity tables exist (a read-only open of a version-1 file has none)."""
-        return self.store.has_tables(*ENTITY_TABLES)
+        return self.db.has_tables(*ENTITY_TABLES)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Tx]:
         """One write transaction; errors become StoreWriteError and nothing is half-written."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise StoreWriteError(f"writing entities to {self.store.path} failed: {exc}") from exc
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+        try:
+            with self.db.write() as tx:
+                yield tx
+        finally:  # entities written in this process count at once (entity_read.has_entities caches)
+            from cabledesk.enrich.entity_read import forget_entities
+
+            forget_entities(self.db.base)
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+        return self.db.rows(sql, params)
 
     # -- incremental bookkeeping ---------------------------------------------------------------
 
@@ -77,7 +72,11 @@ class EntityStore:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as c:
-            c.execute("INSERT OR REPLACE INTO entity_meta (key, value) VALUES (?, ?)", (key, value))
+            c.exec(
+                "INSERT INTO entity_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def pending(self) -> list[str]:
         """Ids of cables never processed or changed since (content hash differs), in id order."""
@@ -91,7 +90,7 @@ class EntityStore:
         """Drop every derived row (decisions stay): the next enrich starts from scratch."""
         with self.transaction() as c:
             for t in _DERIVED:
-                c.execute(f"DELETE FROM {t}")
+                c.exec(f"DELETE FROM {t}")
 
     def write_cables(self, results: Iterable[tuple[str, str, str | None, str | None, list[al.Head]]]) -> int:
         """Replace the heads of each (cable id, hash, origin, created, heads) in one transaction."""
@@ -100,8 +99,8 @@ class EntityStore:
         with self.transaction() as c:
             for cid, chash, origin, created, heads in results:
                 for t in ("entity_heads", "entity_mentions", "entity_roles"):
-                    c.execute(f"DELETE FROM {t} WHERE cable_id = ?", (cid,))
-                c.executemany(
+                    c.exec(f"DELETE FROM {t} WHERE cable_id = ?", (cid,))
+                c.many(
                     "INSERT INTO entity_heads (cable_id, local_id, type, key, node, display, forms, origin, created) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
@@ -119,7 +118,7 @@ class EntityStore:
                         for h in heads
                     ],
                 )
-                c.executemany(
+                c.many(
                     'INSERT INTO entity_mentions (cable_id, local_id, paragraph, start, "end", text, source) '
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
@@ -128,12 +127,14 @@ class EntityStore:
                         for m in h.mentions
                     ],
                 )
-                c.executemany(
+                c.many(
                     "INSERT INTO entity_roles (cable_id, local_id, title, source) VALUES (?, ?, ?, ?)",
                     [(cid, h.local_id, t, src) for h in heads for t, src in h.titles],
                 )
-                c.execute(
-                    "INSERT OR REPLACE INTO entity_cables (cable_id, content_hash, at, heads) VALUES (?, ?, ?, ?)",
+                c.exec(
+                    "INSERT INTO entity_cables (cable_id, content_hash, at, heads) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (cable_id) DO UPDATE SET content_hash = excluded.content_hash, "
+                    "at = excluded.at, heads = excluded.heads",
                     (cid, chash, at, len(heads)),
                 )
                 n += 1
@@ -150,10 +151,11 @@ class EntityStore:
 
     def add_decision(self, kind: str, a: str, b: str) -> int:
         with self.transaction() as c:
-            cur = c.execute(
-                "INSERT INTO entity_decisions (kind, a, b, at) VALUES (?, ?, ?, ?)", (kind, a, b, _now())
-            )
-            return int(cur.lastrowid or 0)
+            row = c.exec(
+                "INSERT INTO entity_decisions (kind, a, b, at) VALUES (?, ?, ?, ?) RETURNING id",
+                (kind, a, b, _now()),
+            ).fetchone()
+            return int(row[0])
 
     def undo_last(self) -> dict[str, Any] | None:
         live = self.decisions()
@@ -161,7 +163,7 @@ class EntityStore:
             return None
         last = live[-1]
         with self.transaction() as c:
-            c.execute("UPDATE entity_decisions SET undone_at = ? WHERE id = ?", (_now(), last["id"]))
+            c.exec("UPDATE entity_decisions SET undone_at = ? WHERE id = ?", (_now(), last["id"]))
         return last
 
     def resolve(self) -> int:
@@ -182,10 +184,10 @@ class EntityStore:
         canon = al.resolve(nodes, decisions)
         ids = {n: al.entity_id(c) for n, c in canon.items()}
         with self.transaction() as c:
-            c.execute("DELETE FROM entity_nodes")
-            c.execute("DELETE FROM entity_entities")
-            c.executemany("INSERT INTO entity_nodes (node, entity_id) VALUES (?, ?)", ids.items())
-            c.execute(
+            c.exec("DELETE FROM entity_nodes")
+            c.exec("DELETE FROM entity_entities")
+            c.many("INSERT INTO entity_nodes (node, entity_id) VALUES (?, ?)", ids.items())
+            c.exec(
                 """INSERT INTO entity_entities (entity_id, type, name, node, aliases, mentions, cables, first, last)
                 SELECT n.entity_id, min(h.type), '', '', '[]', count(m.cable_id), count(DISTINCT h.cable_id),
                        min(h.created), max(h.created)
@@ -195,27 +197,33 @@ class EntityStore:
             )
             canon_of = {ids[n]: cn for n, cn in canon.items()}
             texts: dict[str, dict[str, int]] = {}
-            for eid, text in c.execute(
+            for eid, text in c.exec(
                 "SELECT n.entity_id, m.text FROM entity_mentions m "
                 "JOIN entity_heads h ON h.cable_id = m.cable_id AND h.local_id = m.local_id "
                 "JOIN entity_nodes n ON n.node = h.node"
-            ):
+            ).fetchall():
                 d = texts.setdefault(eid, {})
                 d[text] = d.get(text, 0) + 1
             names = {
-                eid: (_pick_name(counts, canon_of[eid]), _aliases(counts)) for eid, counts in texts.items()
+                eid: (pick_name(counts, canon_of[eid]), alias_list(counts)) for eid, counts in texts.items()
             }
-            c.executemany(
+            c.many(
                 "UPDATE entity_entities SET name = ?, aliases = ?, node = ? WHERE entity_id = ?",
                 [
                     (nm, json.dumps(als, ensure_ascii=False), canon_of.get(eid, ""), eid)
                     for eid, (nm, als) in names.items()
                 ],
             )
+            # A fresh token per resolution: readers cache what they derive from the tables by it.
+            c.exec(
+                "INSERT INTO entity_meta (key, value) VALUES ('resolved', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (f"{_now()}/{secrets.token_hex(4)}",),
+            )
         return len(set(ids.values()))
 
 
-def _pick_name(counts: dict[str, int], node: str) -> str:
+def pick_name(counts: dict[str, int], node: str) -> str:
     """The canonical key written as in the cables (mixed case first), else the curated or title-cased name."""
     etype, _, rest = node.partition(":")
     key = rest.split("@", 1)[0]
@@ -232,7 +240,7 @@ def _pick_name(counts: dict[str, int], node: str) -> str:
     return max(counts, key=lambda t: (not t.isupper(), counts[t]))
 
 
-def _aliases(counts: dict[str, int]) -> list[str]:
+def alias_list(counts: dict[str, int]) -> list[str]:
     """Distinct surface forms, most frequent first."""
     merged: dict[str, int] = {}
     for k, v in counts.items():

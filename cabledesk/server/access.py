@@ -11,6 +11,7 @@ of the allowed rows only (:meth:`PostgresStore.scoped_all`).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -98,7 +99,7 @@ class Access:
 #: The user, their organisation's collections and the newest ledger id, for a token or a session.
 #: Nothing here is cached: a revoked token, ended session or revoked grant counts on the next request.
 _RESOLVE_SQL = """
-WITH who AS ({who})
+WITH who AS ({who}){audit}
 SELECT who.csrf, u.id, u.name, u.role, u.org_id, o.name,
        coalesce((SELECT json_agg(json_build_array(c.id, c.name, c.kind, c.spec) ORDER BY c.name)
                  FROM grants g JOIN collections c ON c.id = g.collection_id WHERE g.org_id = u.org_id),
@@ -117,12 +118,47 @@ touch AS (UPDATE api_tokens SET last_used_at = now()
 _WHO_SESSION = "SELECT user_id, csrf FROM sessions WHERE id_hash = %(h)s AND expires_at > now()"
 
 
-def resolve(accounts: Accounts, *, token: str | None = None, session: str | None = None) -> Access | None:
-    """The signed-in user of a bearer token or session id with their collections (None: refused)."""
+#: The request's audit row, written by the same statement (a data-modifying CTE: one round trip),
+#: only for an enabled user whose role is one of ``roles``.
+_AUDIT_CTE = """,
+logged AS (INSERT INTO audit (username, action, target, detail, remote)
+    SELECT u.name, %(a_action)s, %(a_target)s, %(a_detail)s::jsonb, %(a_remote)s
+    FROM who JOIN users u ON u.id = who.user_id
+    WHERE NOT u.disabled AND u.role = ANY(%(a_roles)s))"""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """An audit row to append while identifying the request's user (see :func:`resolve`)."""
+
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+    remote: str | None
+    roles: tuple[str, ...]  # written only when the user holds one of these roles
+
+
+def resolve(
+    accounts: Accounts,
+    *,
+    token: str | None = None,
+    session: str | None = None,
+    audit: AuditEntry | None = None,
+) -> Access | None:
+    """The signed-in user of a bearer token or session id with their collections (None: refused).
+
+    With ``audit``, the same statement appends that audit row for the user (when their role is in
+    ``audit.roles``): a search costs one database round trip, not two.
+    """
     who, secret = (_WHO_TOKEN, token) if token is not None else (_WHO_SESSION, session)
     if not secret:
         return None
-    rows = accounts.run(_RESOLVE_SQL.format(who=who), {"h": auth.digest(secret)})
+    params: dict[str, Any] = {"h": auth.digest(secret)}
+    if audit is not None:
+        params.update(a_action=audit.action, a_target=audit.target, a_remote=audit.remote,
+                      a_detail=json.dumps(audit.detail, ensure_ascii=False), a_roles=list(audit.roles))  # fmt: skip
+    sql = _RESOLVE_SQL.format(who=who, audit=_AUDIT_CTE if audit is not None else "")
+    rows = accounts.run(sql, params)
     if not rows:
         return None
     csrf, *user, colls, ledger_id = rows[0]
@@ -223,11 +259,32 @@ def indexed_ids(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> fro
 
 
 class ScopedSearcher:
-    """A tantivy searcher whose every search and aggregation is ANDed with the allowed-id clause."""
+    """A tantivy searcher whose every search and aggregation is ANDed with the allowed-id clause.
 
-    def __init__(self, searcher: tantivy.Searcher, allowed: tantivy.Query) -> None:
+    Its statistics count allowed documents only too: ``num_docs`` and ``doc_freq`` (which the
+    trace matcher turns into rare-word choices and evidence) would otherwise count cables
+    outside the user's collections.
+    """
+
+    def __init__(self, searcher: tantivy.Searcher, allowed: tantivy.Query, schema: tantivy.Schema) -> None:
         self._searcher = searcher
         self._allowed = allowed
+        self._schema = schema
+        self._num_docs: int | None = None
+
+    def _count(self, q: tantivy.Query) -> int:
+        return int(getattr(self._searcher.search(self._and(q), 1, count=True), "count", 0) or 0)
+
+    @property
+    def num_docs(self) -> int:
+        """Allowed documents in this searcher's commit."""
+        if self._num_docs is None:
+            self._num_docs = self._count(tantivy.Query.all_query())
+        return self._num_docs
+
+    def doc_freq(self, field_name: str, term: Any) -> int:
+        """Allowed documents holding ``term`` (an indexed, already normalised term) in ``field_name``."""
+        return self._count(tantivy.Query.term_query(self._schema, field_name, term))
 
     def _and(self, q: tantivy.Query) -> tantivy.Query:
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, self._allowed)])
@@ -238,7 +295,7 @@ class ScopedSearcher:
     def aggregate(self, query: tantivy.Query, *args: Any, **kwargs: Any) -> Any:
         return self._searcher.aggregate(self._and(query), *args, **kwargs)
 
-    def __getattr__(self, name: str) -> Any:  # doc(), num_docs, num_segments
+    def __getattr__(self, name: str) -> Any:  # doc(), fast_field_values(), num_segments
         return getattr(self._searcher, name)
 
 
@@ -263,7 +320,7 @@ class ScopedIndex:
         searcher = self._index.searcher(kind)
         if indexed_ids(self._index, kind, searcher) <= self.allowed:
             return searcher
-        return ScopedSearcher(searcher, self._filter)
+        return ScopedSearcher(searcher, self._filter, self.schema)
 
     def ids(self) -> set[str]:
         return set(self._index.ids()) & self.allowed
@@ -349,6 +406,19 @@ class ScopedDesk(Desk):
         """Counts over the allowed cables only (the corpus-wide REF resolution figures are left out)."""
         return self.store.stats()
 
+    def search(self, query: str, **options: Any) -> Any:
+        """A search of the allowed cables, relevance ``score`` withheld (None).
+
+        BM25 scores are computed from corpus-wide term statistics (document frequencies and
+        lengths of EVERY indexed cable), so a score would let a user work out how many cables
+        outside their collections contain a word. Hits are still ranked by relevance.
+        """
+        res = super().search(query, **options)
+        for hit in res.hits:
+            if "score" in hit:
+                hit["score"] = None
+        return res
+
     def close(self) -> None:
         """Nothing to close: the shared Desk belongs to the app."""
 
@@ -356,6 +426,34 @@ class ScopedDesk(Desk):
 def scoped_desk(desk: Desk, accounts: Accounts, user: User) -> ScopedDesk:
     """The Desk ``user`` may see: the cables of the collections granted to their organisation."""
     return ScopedDesk(desk, allowed_ids(desk, collections_for(accounts, user)))
+
+
+def org_members(accounts: Accounts, user: User) -> frozenset[str]:
+    """Names of the users of ``user``'s organisation (``user`` included)."""
+    rows = accounts.run("SELECT name FROM users WHERE org_id = %s", (user.org_id,))
+    return frozenset(str(r[0]) for r in rows)
+
+
+def audit_rows_for(
+    accounts: Accounts, viewer: User, *, limit: int | None = None, offset: int = 0, **filters: Any
+) -> list[dict[str, Any]]:
+    """The audit rows ``viewer`` may read: an admin (who runs the server) all of them; an editor only
+    those of their own organisation's members.
+
+    Other newsrooms' rows name the cables they read, exported and annotated (ids outside this
+    user's collections) and what they searched for: neither may cross to another organisation.
+    ``filters`` are those of :func:`cabledesk.server.audit.rows`.
+    """
+    from cabledesk.server import audit
+
+    if viewer.role == "admin":
+        return audit.rows(accounts, limit=limit, offset=offset, **filters)
+    members = org_members(accounts, viewer)
+    if filters.get("user") is not None and filters["user"] not in members:
+        return []
+    mine = [r for r in audit.rows(accounts, **filters) if r["user"] in members]
+    start = max(0, offset)
+    return mine[start : None if limit is None else start + limit]
 
 
 def desk_for(desk: Desk, found: Access) -> ScopedDesk:

@@ -24,6 +24,10 @@ from cabledesk.store.pg_migrate import is_postgres_url, libpq_url, migrate_pg, r
 #: Failed sign-ins in a row that lock an account, and for how long.
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+#: Failed sign-ins from one client address, whatever the accounts, within ADDRESS_WINDOW_MINUTES
+#: that lock the address for LOCK_MINUTES (password spraying: one guess on each of many accounts).
+MAX_ADDRESS_FAILURES = 30
+ADDRESS_WINDOW_MINUTES = 15
 #: Lifetime of a browser session.
 SESSION_HOURS = 12
 #: Connections per Accounts (per app worker), opened on demand.
@@ -55,11 +59,13 @@ _USER_SQL = "SELECT u.id, u.name, u.role, u.org_id, o.name FROM users u JOIN org
 class Accounts:
     """The account tables of one PostgreSQL cabledesk database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, max_address_failures: int = MAX_ADDRESS_FAILURES) -> None:
         if not is_postgres_url(url):
             raise AccountError("accounts need a PostgreSQL database (a postgresql:// URL)")
         self.url = url
         self.shown = redact(url)
+        #: Failed sign-ins from one address within the window that lock it (a deployment setting).
+        self.max_address_failures = max_address_failures
         migrate_pg(url)
         self._lock = threading.Lock()
         self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
@@ -173,36 +179,70 @@ class Accounts:
             raise NotFoundError(f"no user {name!r}")
         self.run("DELETE FROM sessions WHERE user_id = %s", (rows[0][0],))
 
-    def authenticate(self, name: str, password: str) -> User:
-        """The user when the password is right and the account not locked; AuthError otherwise.
+    def authenticate(self, name: str, password: str, remote: str | None = None) -> User:
+        """The user when the password is right and neither account nor address is locked; AuthError otherwise.
 
         ``MAX_FAILURES`` wrong passwords in a row lock the account for ``LOCK_MINUTES`` (even the
-        right password is refused meanwhile); a success resets the count.
+        right password is refused meanwhile); a success resets the count. ``max_address_failures``
+        failed sign-ins from the client address ``remote`` within ``ADDRESS_WINDOW_MINUTES``, on any
+        accounts (known or not), lock that address for ``LOCK_MINUTES``: it is refused before any
+        password is hashed, so a spraying client cannot spend the server's CPU either.
         """
         rows = self.run(
-            "SELECT id, password_hash, locked_until > now(), locked_until, disabled FROM users WHERE name = %s",
-            (name,),
+            "SELECT u.id, u.password_hash, u.locked_until > now(), u.locked_until, u.disabled, "
+            "  (SELECT t.locked_until FROM login_throttle t WHERE t.remote = %s AND t.locked_until > now()) "
+            "FROM (SELECT 1) one LEFT JOIN users u ON u.name = %s",
+            (remote, name),
         )
-        stored, locked, until, disabled = (rows[0][1], rows[0][2], rows[0][3], rows[0][4]) if rows else (
-            None, False, None, False)  # fmt: skip
+        user_id, stored, locked, until, disabled, address_until = rows[0]
+        if address_until is not None:
+            raise AuthError(
+                f"too many failed sign-ins from your address; try again after {_hhmm(address_until)}"
+            )
         ok = auth.verify_password(stored, password)  # always spend the hashing time
         if locked:
+            self._address_failed(remote)
             raise AuthError(f"account locked after repeated failed sign-ins; try again after {_hhmm(until)}")
         if not ok or disabled:
-            if rows:
+            if user_id is not None:
                 self.run(
                     "UPDATE users SET failed_logins = failed_logins + 1, "
                     "locked_until = CASE WHEN failed_logins + 1 >= %s "
                     "  THEN now() + make_interval(mins => %s) ELSE locked_until END "
                     "WHERE id = %s",
-                    (MAX_FAILURES, LOCK_MINUTES, rows[0][0]),
+                    (MAX_FAILURES, LOCK_MINUTES, user_id),
                 )
-                self.run(
-                    "UPDATE users SET failed_logins = 0 WHERE id = %s AND locked_until > now()", (rows[0][0],)
-                )
+                self.run("UPDATE users SET failed_logins = 0 WHERE id = %s AND locked_until > now()", (user_id,))
+            self._address_failed(remote)
             raise AuthError("unknown user or wrong password")
-        self.run("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s", (rows[0][0],))
+        self.run("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user_id,))
         return self.user(name)
+
+    def _address_failed(self, remote: str | None) -> None:
+        """Count one failed sign-in from ``remote``; the last one allowed in the window locks it."""
+        if not remote:
+            return
+        stale = "t.window_start < now() - make_interval(mins => %(w)s)"
+        count = f"CASE WHEN {stale} THEN 1 ELSE t.failures + 1 END"
+        self.run(  # ONE statement: concurrent failures in several app processes each count
+            "INSERT INTO login_throttle AS t (remote, failures, window_start) VALUES (%(r)s, 1, now()) "
+            f"ON CONFLICT (remote) DO UPDATE SET failures = {count}, "
+            f"  window_start = CASE WHEN {stale} THEN now() ELSE t.window_start END, "
+            f"  locked_until = CASE WHEN {count} >= %(max)s THEN now() + make_interval(mins => %(lock)s) "
+            "                      ELSE t.locked_until END",
+            {"r": remote, "w": ADDRESS_WINDOW_MINUTES, "max": self.max_address_failures, "lock": LOCK_MINUTES},
+        )
+
+    def address_lock(self, remote: str) -> datetime | None:
+        """Until when sign-ins from ``remote`` are refused (None: not locked)."""
+        rows = self.run(
+            "SELECT locked_until FROM login_throttle WHERE remote = %s AND locked_until > now()", (remote,)
+        )
+        return rows[0][0] if rows else None
+
+    def unlock_address(self, remote: str) -> None:
+        """Lift an address lock-out at once (``cabledesk admin unlock-address``)."""
+        self.run("DELETE FROM login_throttle WHERE remote = %s", (remote,))
 
     # -- API tokens ------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 The rules are enforced here, not in the routes. A note or tag is visible to its author, and, when
 ``shared``, to the other members of the author's organisation; never to another organisation, and
 never on a cable outside the reader's collections (such a cable is "not found", word for word as an
-absent one, whether or not notes exist on it). Starred searches belong to one user. Every create and
+absent one, whether or not notes exist on it). Sharing with the organisation is an editor's or
+admin's right: a reader's notes and tags are private. Starred searches belong to one user. Every create and
 delete is appended to the audit trail with ids only: note text and tag names stay out of it, because
 editors of every organisation can read the trail.
 """
@@ -28,7 +29,7 @@ class CollabError(CabledeskError):
     """A note, tag or star that cannot be saved as given (empty, too long, no such paragraph)."""
 
 
-class Forbidden(CabledeskError):
+class Forbidden(CollabError):
     """The user may see the item but not change it (a colleague's note, and not an admin)."""
 
 
@@ -95,6 +96,12 @@ def _visible_cable(desk: Desk, cable_id: str) -> str:
     return cid
 
 
+def _may_share(user: User, shared: bool, what: str) -> None:
+    """Annotating for the whole newsroom is an editor's (or admin's) right; a reader's notes stay private."""
+    if shared and user.role == "reader":
+        raise Forbidden(f"sharing {what} with your organisation needs the editor role; readers' notes are private")
+
+
 def _who(user: User) -> tuple[int, int]:
     return user.id, user.org_id
 
@@ -121,6 +128,7 @@ def add_note(
     shared: bool = False, remote: str | None = None,
 ) -> Note:  # fmt: skip
     """Save a note on paragraph ``paragraph`` (as numbered in the cable; 0 = whole cable)."""
+    _may_share(user, shared, "a note")
     cid = _visible_cable(desk, cable_id)
     if not text.strip():
         raise CollabError("a note needs some text")
@@ -175,6 +183,7 @@ def add_tag(
     remote: str | None = None,
 ) -> Tag:  # fmt: skip
     """Tag a cable (adding the same tag twice is a no-op that returns the existing one)."""
+    _may_share(user, shared, "a tag")
     cid = _visible_cable(desk, cable_id)
     tag = " ".join(tag.split())
     if not tag or len(tag) > MAX_TAG:

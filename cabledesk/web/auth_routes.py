@@ -39,7 +39,15 @@ PUBLIC_PATHS = ("/login", "/static/", "/favicon.ico")
 MAX_FORM_BYTES = 5_000_000
 #: Lowest role allowed on a route prefix (others: any signed-in role).
 ROLE_RANK = {"reader": 0, "editor": 1, "admin": 2}
-ROUTE_ROLES = {"/api/export": "editor", "/api/audit": "editor"}
+ROUTE_ROLES = {
+    "/api/export": "editor",
+    "/api/audit": "editor",
+    "/admin/": "admin",
+    # reviewing redactions and redacted exports are the editor's (issue #10 roles)
+    "/protect/decide": "editor",
+    "/protect/undo": "editor",
+    "/protect/export": "editor",
+}
 
 _current: contextvars.ContextVar[tuple[User, Desk] | None] = contextvars.ContextVar(
     "cabledesk_user", default=None
@@ -133,7 +141,8 @@ class AuthMiddleware:
             return
         if desk is None:
             desk = await run_in_threadpool(self._scope_and_audit, found, request)
-        scope.setdefault("state", {})["csrf_token"] = csrf
+        state = scope.setdefault("state", {})
+        state["csrf_token"], state["user"] = csrf, user  # for the templates (account nav, notes)
         token = _current.set((user, desk))
         try:
             await self.app(scope, receive if safe else _replay(body), send)
@@ -141,21 +150,28 @@ class AuthMiddleware:
             _current.reset(token)
 
     def _prepare(self, request: Request, need: str | None) -> tuple[access.Access | None, Desk | None]:
-        """Identify; when ``need`` is given (a safe request) and the role suffices, scope and audit too."""
-        found = self._identify(request)
+        """Identify; when ``need`` is given (a safe request) and the role suffices, scope and audit too.
+
+        The audit row of a safe request is written by the identifying statement itself (one round
+        trip), and only when the user's role suffices, exactly as the separate write did.
+        """
+        entry = None
+        if need is not None:
+            entry = _audit_entry(request, tuple(r for r, k in ROLE_RANK.items() if k >= ROLE_RANK[need]))
+        found = self._identify(request, entry)
         if found is None or need is None or ROLE_RANK[found.user.role] < ROLE_RANK[need]:
             return found, None
-        return found, self._scope_and_audit(found, request)
+        return found, access.desk_for(self.holder.shared(), found)
 
-    def _identify(self, request: Request) -> access.Access | None:
+    def _identify(self, request: Request, entry: access.AuditEntry | None = None) -> access.Access | None:
         """User, CSRF token, collections and ledger id in one round trip (nothing cached: see resolve)."""
         accounts = self.holder.accounts
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            return access.resolve(accounts, token=header[7:].strip())
+            return access.resolve(accounts, token=header[7:].strip(), audit=entry)
         sid = self.signer.loads(request.cookies.get(SESSION_COOKIE))
         if isinstance(sid, str):
-            return access.resolve(accounts, session=sid)
+            return access.resolve(accounts, session=sid, audit=entry)
         return None
 
     def _scope_and_audit(self, found: access.Access, request: Request) -> Desk:
@@ -167,17 +183,24 @@ class AuthMiddleware:
 
 def _audit_request(accounts: Accounts, user: User, request: Request) -> None:
     """Searches, cable views and exports go to the audit trail (static assets and charts do not)."""
-    path, params = request.url.path, dict(request.query_params)
+    entry = _audit_entry(request, ())
+    if entry is not None:
+        audit.record(accounts, entry.action, user=user.name, target=entry.target, detail=entry.detail or None,
+                     remote=entry.remote)  # fmt: skip
+
+
+def _audit_entry(request: Request, roles: tuple[str, ...]) -> access.AuditEntry | None:
+    """The audit row a request leaves (a search, a cable view, an export), or None."""
+    path, params = request.url.path, request.query_params
     remote = _remote(request.scope)
     if path.startswith("/cable/") or path.startswith("/api/cable/"):
-        audit.record(accounts, "view", user=user.name, target=path.split("/")[-1] if "/api/" in path
-                     else path.split("/")[2], remote=remote)  # fmt: skip
-    elif path.startswith("/api/export"):
-        audit.record(accounts, "export", user=user.name, target=params.get("q"), remote=remote)
-    elif params.get("q") is not None and (path in ("/", "/api/search", "/api/facets")):
-        audit.record(
-            accounts, "search", user=user.name, target=params.get("q"), detail={"path": path}, remote=remote
-        )
+        target = path.split("/")[-1] if "/api/" in path else path.split("/")[2]
+        return access.AuditEntry("view", target, {}, remote, roles)
+    if path.startswith("/api/export"):
+        return access.AuditEntry("export", params.get("q"), {}, remote, roles)
+    if params.get("q") is not None and (path in ("/", "/api/search", "/api/facets")):
+        return access.AuditEntry("search", params.get("q"), {"path": path}, remote, roles)
+    return None
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -230,7 +253,7 @@ def _deny_anonymous(request: Request) -> Response:
     return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
 
 
-def _safe_next(value: str | None) -> str:
+def safe_next(value: str | None) -> str:
     """Only local paths: never redirect a signed-in user to another site."""
     return (
         value if value and value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
@@ -250,7 +273,7 @@ _LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><tit
 def _login_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
     csrf = new_secret()
     page = _LOGIN_PAGE.format(
-        csrf=html.escape(csrf), next=html.escape(_safe_next(request.query_params.get("next"))),
+        csrf=html.escape(csrf), next=html.escape(safe_next(request.query_params.get("next"))),
         error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "",
     )  # fmt: skip
     response = HTMLResponse(page, status_code=status)
@@ -273,23 +296,35 @@ async def login(request: Request) -> Response:
     remote = _remote(request.scope)
     if not same(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
         return _json(403, "missing or wrong CSRF token")
-    name = form.get("username", "")
-    try:
-        user = holder.accounts.authenticate(name, form.get("password", ""))
-    except AuthError as exc:
-        audit.record(
-            holder.accounts, "login_failed", user=name or None, detail={"reason": str(exc)}, remote=remote
-        )
-        return _login_page(request, str(exc), status=401)
-    sid, csrf = holder.accounts.create_session(user)
-    audit.record(holder.accounts, "login", user=user.name, remote=remote)
-    response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
-    signer = CookieSigner(holder.accounts.secret(), "session", max_age=12 * 3600)
+    found = await run_in_threadpool(_sign_in, holder.accounts, form.get("username", ""),
+                                    form.get("password", ""), remote)  # fmt: skip
+    if isinstance(found, AuthError):
+        return _login_page(request, str(found), status=401)
+    sid, csrf, secret = found
+    response = RedirectResponse(safe_next(form.get("next")), status_code=303)
+    signer = CookieSigner(secret, "session", max_age=12 * 3600)
     secure = _secure(request.scope)
     response.set_cookie(SESSION_COOKIE, signer.dumps(sid), httponly=True, samesite="strict", secure=secure)
     response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", secure=secure)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _sign_in(
+    accounts: Accounts, name: str, password: str, remote: str | None
+) -> tuple[str, str, str] | AuthError:
+    """(session id, CSRF token, cookie secret) of a new session, or the refusal; audited either way.
+
+    All of it blocks (argon2, the database), so the route runs it in the threadpool, never on the loop.
+    """
+    try:
+        user = accounts.authenticate(name, password, remote)
+    except AuthError as exc:
+        audit.record(accounts, "login_failed", user=name or None, detail={"reason": str(exc)}, remote=remote)
+        return exc
+    sid, csrf = accounts.create_session(user)
+    audit.record(accounts, "login", user=user.name, remote=remote)
+    return sid, csrf, accounts.secret()
 
 
 @router.post("/logout")
@@ -325,10 +360,29 @@ def export(request: Request, q: str | None = None) -> Response:
 
 
 @router.get("/api/audit")
-def audit_trail(request: Request, user: str | None = None, limit: int = 1000) -> Response:
-    """The audit trail (editor or admin), oldest first."""
+def audit_trail(
+    request: Request, user: str | None = None, limit: int = 1000, action: str | None = None,
+    since: str | None = None, until: str | None = None, cable: str | None = None, offset: int = 0,
+) -> Response:  # fmt: skip
+    """The audit trail (editor or admin), oldest first; ``since``/``until`` ISO times, ``until`` exclusive."""
+    from datetime import datetime
+
     holder: ServerDeskHolder = request.app.state.desk
-    rows = audit.rows(holder.accounts, user=user, limit=max(0, min(limit, 10_000)))
+    try:
+        start, end = (datetime.fromisoformat(v) if v else None for v in (since, until))
+    except ValueError:
+        return _json(400, "since and until must be ISO dates or times, e.g. 2026-01-31")
+    rows = access.audit_rows_for(  # an editor: only their own organisation's rows (access matrix)
+        holder.accounts,
+        current_user(request),
+        user=user,
+        action=action,
+        since=start,
+        until=end,
+        target=cable.strip().upper() if cable else None,
+        offset=offset,
+        limit=max(0, min(limit, 10_000)),
+    )
     return Response(json.dumps(rows, default=str, ensure_ascii=False), media_type="application/json")
 
 
@@ -345,9 +399,12 @@ def install(app: FastAPI, db: object) -> None:
         return
     holder = ServerDeskHolder(str(db))
     app.state.desk = holder
-    from cabledesk.web import collab_routes  # issue 9: notes, tags, stars (imports this module)
+    # issue 9: notes, tags, stars (JSON and forms), the admin audit page (these import this module)
+    from cabledesk.web import admin_routes, collab_pages, collab_routes
 
-    app.router.routes[:0] = router.routes + collab_routes.router.routes  # before the pages' catch-alls
+    collab_pages.register_globals()
+    extra = collab_routes.router.routes + collab_pages.router.routes + admin_routes.router.routes
+    app.router.routes[:0] = router.routes + extra  # before the pages' catch-alls
     # innermost, so the security headers middleware also covers 401s and redirects
     app.user_middleware.append(Middleware(AuthMiddleware, holder=holder))
 

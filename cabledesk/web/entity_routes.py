@@ -4,7 +4,9 @@ Pages: ``/entity/{id or name}`` (one entity: aliases, roles, mentions with snipp
 paragraph, co-occurring entities, cables signed, a timeline), ``/entities?q=&type=`` (a searchable
 list). JSON: ``/api/entity/{id or name}``, ``/api/entities?q=&type=``. Helpers for the cable page's
 entity box and the search page's entity facet. A database never enriched shows no box and no facet;
-nothing here ever creates tables (the web store is read-only).
+nothing here ever creates tables (the web store is read-only). Reads go through
+:mod:`cabledesk.enrich.entity_read`: SQLite or PostgreSQL, and in server mode the signed-in user's
+collection-scoped store, so no page counts, names or links a cable outside their collections.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from cabledesk.enrich import aliases as al
-from cabledesk.enrich.entities import (
+from cabledesk.enrich.entity_read import (
     ENTITY_TYPES,
     AmbiguousEntityError,
     ambiguous_names,
@@ -32,7 +34,6 @@ from cabledesk.enrich.entities import (
 )
 from cabledesk.errors import NotFoundError, QueryError
 from cabledesk.model import Cable
-from cabledesk.store.sqlite import SQLiteStore
 from cabledesk.web import charts
 from cabledesk.web.cableview import paragraph_views
 from cabledesk.web.pages import DeskDep, render
@@ -50,12 +51,11 @@ EntityType = Literal["person", "org", "place"]
 NO_ENTITIES = "no entities in this database yet: run `cabledesk enrich` first"
 
 
-def _store(desk: Any) -> SQLiteStore:
+def _store(desk: Any) -> Any:
     """The desk's store when it holds entities; NotFoundError (a 404 page) otherwise."""
     if not has_entities(desk.store):
         raise NotFoundError(NO_ENTITIES)
-    store: SQLiteStore = desk.store
-    return store
+    return desk.store
 
 
 def entity_href(entity_id: str) -> str:
@@ -96,7 +96,7 @@ _SOURCE_NOTE = {
 }
 
 
-def _mention_views(store: SQLiteStore, mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _mention_views(store: Any, mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mentions grouped by cable (date order kept), each with a snippet and a link to its paragraph."""
     ids = list(dict.fromkeys(m["cable_id"] for m in mentions))
     cables = store.get_many(ids)
@@ -125,7 +125,7 @@ def _mention_views(store: SQLiteStore, mentions: list[dict[str, Any]]) -> list[d
     return list(groups.values())
 
 
-def _candidates(store: SQLiteStore, name: str) -> list[dict[str, Any]]:
+def _candidates(store: Any, name: str) -> list[dict[str, Any]]:
     found = find_entities(store, name, limit=50)
     same = [d for d in found if al.fold(d["name"]) == al.fold(name)]
     return same or found
@@ -151,7 +151,7 @@ def entities_page(
     )  # fmt: skip
 
 
-def _list(store: SQLiteStore, q: str, etype: str, limit: int = 100) -> list[dict[str, Any]]:
+def _list(store: Any, q: str, etype: str, limit: int = 100) -> list[dict[str, Any]]:
     if not q.strip():
         return top_entities(store, etype or None, limit)
     return find_entities(store, q, limit=limit, etype=etype or None)

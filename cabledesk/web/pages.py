@@ -239,10 +239,10 @@ def cable_page(
 def _protected_spans(desk: Desk, cable_id: str) -> dict[int, list[tuple[int, int]]]:
     """Protected names in a cable's paragraphs, by paragraph position (for editors' eyes)."""
     from cabledesk.protect import highlights
-    from cabledesk.store.sqlite import SQLiteStore
+    from cabledesk.web.protect_routes import may_review
 
     out: dict[int, list[tuple[int, int]]] = {}
-    if not isinstance(desk.store, SQLiteStore):  # review decisions live in the SQLite file for now
+    if not may_review():  # server mode: editors and admins only
         return out
     for sp in highlights(desk, cable_id)["spans"]:
         if sp["field"] == "paragraph" and sp["index"] is not None:

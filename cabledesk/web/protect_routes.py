@@ -4,12 +4,19 @@ Mount with ``app.include_router(protect_routes.router)``. Everything is plain HT
 redirect), so no script is needed and the CSP ``script-src 'self'`` holds. Decisions are written
 through :class:`cabledesk.protect_store.ProtectStore`, which opens its own writable connection when
 the app's Desk is read-only.
+
+Server mode (PostgreSQL, sign-in): the review queue, decisions, undo, redacted exports, manifests,
+findings and highlights need the editor or admin role (readers get 403; the draft check and the
+``protected:`` id list stay open to readers); decisions are taken in the signed-in user's name
+(never a form field's), and every decision, undo, watch-list change and redacted export is written
+to the audit trail with who, what, when and from where. The Desk is the user's collection-scoped
+one, so nothing here shows a cable outside their collections.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -21,6 +28,9 @@ from cabledesk.desk import Desk
 from cabledesk.errors import NotFoundError
 from cabledesk.protect_store import current_user
 from cabledesk.web.app import desk_of
+
+if TYPE_CHECKING:
+    from cabledesk.server.accounts import Accounts, User
 
 router = APIRouter()
 DeskDep = Annotated[Desk, Depends(desk_of)]
@@ -66,6 +76,51 @@ def _back(form: dict[str, str], user: str) -> str:
     return back if "user=" in back else f"{back}{sep}user={quote(user)}"
 
 
+def _signed_in(request: Request) -> tuple[Accounts, User] | None:
+    """Server mode: the accounts and the signed-in user; None in the embedded single-user mode."""
+    accounts = getattr(request.app.state.desk, "accounts", None)
+    if accounts is None:
+        return None
+    from cabledesk.web.auth_routes import current_user as signed_in_user
+
+    return accounts, signed_in_user(request)
+
+
+def reviewer(request: Request) -> str | None:
+    """The signed-in editor's name (403 for a reader) in server mode; None in the embedded mode."""
+    found = _signed_in(request)
+    if found is None:
+        return None
+    if found[1].role not in ("editor", "admin"):
+        raise HTTPException(403, "reviewing redactions needs the editor role")
+    return found[1].name
+
+
+def may_review() -> bool:
+    """May this request's user see protected names (cable-page highlights)? Editors, or the embedded mode."""
+    try:
+        from cabledesk.web.auth_routes import _current
+    except ImportError:  # pragma: no cover - without the server extra there is no server mode
+        return True
+    found = _current.get()
+    return found is None or found[0].role in ("editor", "admin")
+
+
+def _audit(request: Request, action: str, target: str | None, detail: dict[str, Any]) -> None:
+    """One audit row (server mode only): who, what, when (the database's clock), from where."""
+    found = _signed_in(request)
+    if found is None:
+        return
+    from cabledesk.server import audit
+
+    client = request.scope.get("client")
+    audit.record(found[0], action, user=found[1].name, target=target, detail=detail,
+                 remote=str(client[0]) if client else None)  # fmt: skip
+
+
+ReviewerDep = Annotated[str | None, Depends(reviewer)]
+
+
 def _queue(desk: Desk, show_all: bool) -> dict[str, Any]:
     rv = P.review(desk)
     people = P.persons_summary(rv)
@@ -78,52 +133,66 @@ def _queue(desk: Desk, show_all: bool) -> dict[str, Any]:
             by_person.setdefault(f.person, []).append(f.to_dict())
         else:
             others.append(f.to_dict())
-    log = P._store(desk).log(30)
+    log = P.decision_log(desk, 30, rv)
     return {"people": people, "by_person": by_person, "others": others, "log": log, "matching": rv.scan.matching,
             "counts": {"findings": len(rv.findings), "people": len(people),
                        "accepted": sum(f.status == "accepted" for f in rv.findings)}}
 
 
 @router.get("/protect", response_class=HTMLResponse, include_in_schema=False)
-async def queue_page(request: Request, desk: DeskDep, user: str = "", all: int = 0) -> HTMLResponse:  # noqa: A002
+async def queue_page(request: Request, desk: DeskDep, signed: ReviewerDep, user: str = "", all: int = 0) -> HTMLResponse:  # noqa: A002
     """The review queue: protected people with their mentions, other findings, the decision log."""
     data = await run_in_threadpool(_queue, desk, bool(all))
-    return _render(request, "protect.html", user=current_user(user or None), show_all=bool(all), **data)
+    return _render(request, "protect.html", user=signed or current_user(user or None), show_all=bool(all), **data)
 
 
 @router.post("/protect/decide", include_in_schema=False)
-async def decide_post(request: Request, desk: DeskDep) -> Response:
+async def decide_post(request: Request, desk: DeskDep, signed: ReviewerDep) -> Response:
     """Accept / reject one finding, or every mention of its person."""
     form = await _form(request)
-    user = current_user(form.get("user") or None)
+    user = signed or current_user(form.get("user") or None)
     decision = form.get("decision", "")
     if decision not in ("accepted", "rejected") or not form.get("key"):
         raise HTTPException(422, "decision must be accepted or rejected, with a finding key")
     try:
-        await run_in_threadpool(P.decide, desk, form["key"], decision, user, form.get("all") == "1")
+        did = await run_in_threadpool(P.decide, desk, form["key"], decision, user, form.get("all") == "1")
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
+    await run_in_threadpool(_audit, request, "redaction", did["target"], {**did, "cable": _cable_of_key(did)})
     return RedirectResponse(_back(form, user), status_code=303)
 
 
+def _cable_of_key(did: dict[str, Any]) -> str | None:
+    """The cable a finding decision is about (a finding key starts with its cable id)."""
+    return str(did["target"]).split(":", 1)[0] if did.get("scope") == "finding" else None
+
+
 @router.post("/protect/undo", include_in_schema=False)
-async def undo_post(request: Request, desk: DeskDep) -> Response:
+async def undo_post(request: Request, desk: DeskDep, signed: ReviewerDep) -> Response:
     """Take back a decision (the given one, or the latest)."""
     form = await _form(request)
-    user = current_user(form.get("user") or None)
+    user = signed or current_user(form.get("user") or None)
     did = int(form["id"]) if form.get("id", "").isdigit() else None
-    await run_in_threadpool(P.undo, desk, did, user)
+    undone = await run_in_threadpool(P.undo, desk, did, user)
+    if undone is not None:
+        await run_in_threadpool(_audit, request, "redaction", undone["target"], {
+            "undo": undone["id"], "scope": undone["scope"], "name": undone["name"],
+            "decision": undone["decision"], "cable": undone["cable_id"]})  # fmt: skip
     return RedirectResponse(_back(form, user), status_code=303)
 
 
 @router.get("/protect/export", include_in_schema=False)
-async def export_get(desk: DeskDep, cable: str = "", q: str = "", format: str = "text", user: str = "") -> Response:  # noqa: A002
+async def export_get(request: Request, desk: DeskDep, signed: ReviewerDep, cable: str = "", q: str = "",
+                     format: str = "text", user: str = "") -> Response:  # noqa: A002
     """Download a redacted copy (one cable or a query's results); the manifest is logged and linked."""
     if format not in ("text", "html", "jsonl") or bool(cable) == bool(q):
         raise HTTPException(422, "give cable= or q=, and format=text|html|jsonl")
     buf = io.StringIO()
     m = await run_in_threadpool(lambda: P.export(desk, buf, cable_id=cable or None, query=q or None,
-                                                 fmt=format, user=user or None))  # type: ignore[arg-type]
+                                                 fmt=format, user=signed or user or None))  # type: ignore[arg-type]
+    await run_in_threadpool(_audit, request, "export", m["selection"], {
+        "kind": "redacted", "format": format, "export_id": m["export_id"], "cables": len(m["cables"]),
+        "masked_names": len(m["rules"])})  # fmt: skip
     media = {"text": "text/plain", "html": "text/html", "jsonl": "application/x-ndjson"}[format]
     ext = {"text": "txt", "html": "html", "jsonl": "jsonl"}[format]
     name = (cable or "query").upper() if cable else "query"
@@ -139,9 +208,9 @@ async def export_get(desk: DeskDep, cable: str = "", q: str = "", format: str = 
 
 
 @router.get("/protect/exports/{export_id}.json", include_in_schema=False)
-async def export_manifest(export_id: int, desk: DeskDep) -> JSONResponse:
+async def export_manifest(export_id: int, desk: DeskDep, signed: ReviewerDep) -> JSONResponse:
     """The manifest of an export: what was masked, where, by whose decision."""
-    m = await run_in_threadpool(P._store(desk).export_manifest, export_id)
+    m = await run_in_threadpool(P.export_manifest, desk, export_id)
     if m is None:
         raise HTTPException(404, f"no export {export_id}")
     return JSONResponse(m)
@@ -177,13 +246,13 @@ async def api_ids(desk: DeskDep) -> dict[str, Any]:
 
 
 @router.get("/api/protect/{cable_id}", tags=["protect"], summary="Protection findings of a cable")
-async def api_cable(cable_id: str, desk: DeskDep, min_confidence: float = 0.0) -> dict[str, Any]:
+async def api_cable(cable_id: str, desk: DeskDep, signed: ReviewerDep, min_confidence: float = 0.0) -> dict[str, Any]:
     """The ``cabledesk protect ID --json`` contract."""
     return await run_in_threadpool(P.cable_findings, desk, cable_id, min_confidence)
 
 
 @router.get("/api/protect/{cable_id}/highlights", tags=["protect"], summary="Spans to highlight on a cable page")
-async def api_highlights(cable_id: str, desk: DeskDep) -> dict[str, Any]:
+async def api_highlights(cable_id: str, desk: DeskDep, signed: ReviewerDep) -> dict[str, Any]:
     """Per field (paragraph index, subject, ref…), the offsets of protected names, for editors."""
     return await run_in_threadpool(P.highlights, desk, cable_id)
 

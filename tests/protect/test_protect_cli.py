@@ -32,8 +32,8 @@ def test_unknown_cable_is_an_error_and_bad_format_a_usage_error(protect_db: Path
     assert _run("protect", "export", "09LONDON2222", "--format", "pdf", "--db", str(protect_db))[0] == 2
 
 
-def test_accept_all_then_export_writes_masked_file_and_manifest(fresh_db: Path, tmp_path: Path) -> None:
-    db = str(fresh_db)
+def test_accept_all_then_export_writes_masked_file_and_manifest(review_db: str, tmp_path: Path) -> None:
+    db = review_db
     code, out = _run("protect", "accept", "09LONDON2222", "--name", "Judith Gough", "--all", "--json", "--db", db,
                      env={"CABLEDESK_USER": "cli-editor"})
     assert code == 0, out
@@ -53,8 +53,8 @@ def test_accept_all_then_export_writes_masked_file_and_manifest(fresh_db: Path, 
     assert all(f["status"] == "suggested" for f in json.loads(out)["findings"])
 
 
-def test_watch_add_and_list(fresh_db: Path) -> None:
-    db = str(fresh_db)
+def test_watch_add_and_list(review_db: str) -> None:
+    db = review_db
     assert _run("protect", "watch", "add", "Genaro Garcia Luna", "--db", db)[0] == 0
     code, out = _run("protect", "watch", "list", "--json", "--db", db)
     assert [w["name"] for w in json.loads(out)["watch"]] == ["Genaro Garcia Luna"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -37,8 +36,8 @@ def _leaks(text: str, names: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "text", "html"])
-def test_export_of_protected_cables_contains_no_accepted_name_in_any_field(fresh_db: Path, fmt: str) -> None:
-    with Desk(fresh_db) as desk:
+def test_export_of_protected_cables_contains_no_accepted_name_in_any_field(review_db: str, fmt: str) -> None:
+    with Desk(review_db) as desk:
         keys = _accept_everyone(desk, "editor-a")
         rv = P.review(desk)
         names = sorted({v for k in keys for v in rv.scan.persons[k].mask_variants() + rv.scan.persons[k].aliases})
@@ -62,8 +61,8 @@ def test_export_of_protected_cables_contains_no_accepted_name_in_any_field(fresh
         assert all(r["decided_by"] == "editor-a" for r in m["rules"])
 
 
-def test_mask_has_fixed_length_and_reaches_subject_lines(fresh_db: Path) -> None:
-    with Desk(fresh_db) as desk:
+def test_mask_has_fixed_length_and_reaches_subject_lines(review_db: str) -> None:
+    with Desk(review_db) as desk:
         rv = P.review(desk)
         f = next(f for f in rv.findings if f.cable_id == "06MADRID2708" and f.field == "subject")
         assert fold(f.name) == "enrique iglesias"
@@ -76,8 +75,8 @@ def test_mask_has_fixed_length_and_reaches_subject_lines(fresh_db: Path) -> None
         assert not re.search(r"X{13,}", d["body"].replace(MASK + MASK, "")), "mask length must not vary with the name"
 
 
-def test_manifest_records_what_was_masked_and_by_whom(fresh_db: Path) -> None:
-    with Desk(fresh_db) as desk:
+def test_manifest_records_what_was_masked_and_by_whom(review_db: str) -> None:
+    with Desk(review_db) as desk:
         f = next(f for f in P.review(desk).findings if f.cable_id == "09LONDON2222" and f.name == "Judith Gough")
         P.decide(desk, f.key, "accepted", user="editor-c", all_mentions=True)
         buf = io.StringIO()
@@ -89,8 +88,8 @@ def test_manifest_records_what_was_masked_and_by_whom(fresh_db: Path) -> None:
         assert buf.getvalue().startswith("REDACTED EXPORT")
 
 
-def test_nothing_is_masked_until_a_decision_is_made(fresh_db: Path) -> None:
-    with Desk(fresh_db) as desk:
+def test_nothing_is_masked_until_a_decision_is_made(review_db: str) -> None:
+    with Desk(review_db) as desk:
         buf = io.StringIO()
         m = P.export(desk, buf, cable_id="09LONDON2222", fmt="jsonl")
         assert m["rules"] == [] and "Judith Gough" in buf.getvalue()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from cabledesk import protect as P
@@ -11,8 +9,8 @@ from cabledesk.desk import Desk
 from cabledesk.protect_store import current_user
 
 
-def test_accept_all_mentions_covers_every_cable_naming_the_person(fresh_db: Path) -> None:
-    with Desk(fresh_db) as desk:
+def test_accept_all_mentions_covers_every_cable_naming_the_person(review_db: str) -> None:
+    with Desk(review_db) as desk:
         rv = P.review(desk)
         marker = next(f for f in rv.findings if f.cable_id == "09LONDON1707" and f.name == "Judith Gough")
         P.decide(desk, marker.key, "accepted", user="ed", all_mentions=True)
@@ -21,8 +19,8 @@ def test_accept_all_mentions_covers_every_cable_naming_the_person(fresh_db: Path
         assert all(f.status == "accepted" and f.decided_by == "ed" and f.decided_at for f in after)
 
 
-def test_a_finding_decision_overrides_the_person_and_undo_restores(fresh_db: Path) -> None:
-    with Desk(fresh_db) as desk:
+def test_a_finding_decision_overrides_the_person_and_undo_restores(review_db: str) -> None:
+    with Desk(review_db) as desk:
         f = next(f for f in P.review(desk).findings if f.cable_id == "09LONDON2222" and f.name == "Richard Freer")
         P.decide(desk, f.key, "accepted", user="ed", all_mentions=True)
         other = next(g for g in P.review(desk).findings if g.person == f.person and g.key != f.key)
@@ -45,8 +43,8 @@ def test_user_comes_from_option_then_environment_then_os(monkeypatch: pytest.Mon
     assert current_user(None)
 
 
-def test_watch_list_names_are_found_wherever_they_appear(fresh_db: Path) -> None:
-    with Desk(fresh_db) as desk:
+def test_watch_list_names_are_found_wherever_they_appear(review_db: str) -> None:
+    with Desk(review_db) as desk:
         P.watch(desk, "add", "Genaro Garcia Luna", user="ed")
         hits = [f for f in P.review(desk).findings if f.kind == "watch"]
         assert any(f.name == "Genaro Garcia Luna" for f in hits)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
-from server_kit import BERLIN_Q, MEXICO_Q, USERS, Server
+from server_kit import BERLIN_Q, MEXICO_Q, Server
 
 from cabledesk.desk import Desk, export_string
 from cabledesk.errors import NotFoundError
@@ -134,45 +133,4 @@ def test_raw_sql_reference_queries_see_only_allowed_rows(
     assert desk.store._all("SELECT count(*) FROM cables")[0][0] == len(truth["all"])  # views were dropped
 
 
-# -- route x role x membership matrix ------------------------------------------------------------
-
-ROUTES = ["/api/cable/{id}", "/cable/{id}", "/api/search?q=id:{id}", "/api/export?q=id:{id}", "/api/audit"]
-
-
-def _expect(route: str, role: str, member: bool) -> str:
-    if route.startswith("/api/export") or route.startswith("/api/audit"):
-        if role == "reader":
-            return "deny"
-        return "allow" if member or route.startswith("/api/audit") else "empty"
-    if route.startswith("/api/search"):
-        return "allow" if member else "empty"
-    return "allow" if member else "notfound"
-
-
-#: (member, user) pairs that exist: "nil"'s organisation holds no collection, so only non-member cases.
-CASES = [(m, u) for m in (True, False) for u in sorted(USERS) if not (m and USERS[u][1] == "Nobody")]
-
-
-@pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize(("member", "user"), CASES)
-def test_access_matrix(app_client: TestClient, server_db: Server, truth: dict[str, set[str]],
-                       route: str, user: str, member: bool) -> None:  # fmt: skip
-    role, org = USERS[user]
-    own = truth["mexico"] if org == "El Pais" else truth["berlin"] if org == "Der Spiegel" else set()
-    assert own or not member
-    cid = sorted(own)[0] if member else sorted(truth["all"] - own)[0]
-    r = app_client.get(route.format(id=cid), headers={"Authorization": f"Bearer {server_db.tokens[user]}"})
-    want = _expect(route, role, member)
-    if want == "deny":
-        assert r.status_code == 403
-    elif want == "notfound":
-        assert r.status_code == 404
-    elif want == "empty":
-        assert r.status_code == 200
-        assert (r.json()["total"] == 0 and r.json()["hits"] == []) if "search" in route else r.text == ""
-    else:
-        assert r.status_code == 200
-        if "search" in route:
-            assert [h["id"] for h in r.json()["hits"]] == [cid]
-        elif "export" in route:
-            assert json.loads(r.text.splitlines()[0])["id"] == cid
+# The route x role x membership matrix lives in test_access_matrix.py (every route of the app).

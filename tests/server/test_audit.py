@@ -33,6 +33,9 @@ def test_sign_in_search_view_and_export_are_audited(server_db: Server, accounts:
     assert got == [("login_failed", None), ("login", None), ("search", "sedena"),
                    ("view", "10MEXICO83"), ("export", "sedena")]  # fmt: skip
     assert all(r["remote"] and r["at"] >= start for r in rows)
+    r = CliRunner().invoke(cli_app, ["audit", "--user", "audited", "--cable", "10mexico83", "--json"],
+                           env={"CABLEDESK_DB": server_db.url})  # fmt: skip
+    assert [(row["action"], row["target"]) for row in json.loads(r.output)] == [("view", "10MEXICO83")]
 
 
 def test_audit_rows_cannot_be_updated_deleted_or_truncated(accounts: Accounts) -> None:
@@ -40,7 +43,8 @@ def test_audit_rows_cannot_be_updated_deleted_or_truncated(accounts: Accounts) -
     for sql in ("UPDATE audit SET username = 'someone else'", "DELETE FROM audit", "TRUNCATE audit"):
         with pytest.raises(Exception, match="append-only"):
             accounts.run(sql)
-    with psycopg.connect(server_db_url(accounts), autocommit=True) as conn:  # the app's own role, directly
+    # the OWNER, directly: the trigger is the wall here (the app role's privileges: test_app_role.py)
+    with psycopg.connect(server_db_url(accounts), autocommit=True) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM audit WHERE username = 'tester'")
     assert audit.rows(accounts, user="tester")[-1]["target"] == "append-only check"
@@ -68,8 +72,26 @@ def test_cli_admin_actions_are_audited_and_listed_by_cabledesk_audit(server_db: 
     assert all("token" not in row["detail"] for row in json.loads(r.output))
     r = runner.invoke(cli_app, ["audit", "--since", "not-a-date"], env=env)
     assert r.exit_code == 2
+    r = runner.invoke(cli_app, ["audit", "--until", "2001-01-01", "--json"], env=env)
+    assert r.exit_code == 0 and json.loads(r.output) == []  # nothing before this database existed
 
 
 def test_cli_admin_refuses_an_sqlite_database() -> None:
     r = CliRunner().invoke(cli_app, ["admin", "grant", "x", "y", "--db", "cabledesk.db"])
     assert r.exit_code == 2
+
+
+def test_a_refused_request_leaves_no_audit_row_and_a_token_search_leaves_one(
+    server_db: Server, accounts: Accounts
+) -> None:
+    # The audit row of a search is written by the statement that identifies the user (one round
+    # trip): it must still be written only for a user whose role allows the route.
+    start = datetime.now(UTC) - timedelta(seconds=1)
+    accounts.create_user("lowly", PASSWORD, "reader", "El Pais")
+    _tid, token = accounts.create_token("lowly", "script")
+    c = TestClient(create_app(server_db.url), follow_redirects=False)
+    auth = {"Authorization": f"Bearer {token}"}
+    assert c.get("/api/export", params={"q": "sedena"}, headers=auth).status_code == 403
+    assert c.get("/api/search", params={"q": "semar"}, headers=auth).status_code == 200
+    got = [(r["action"], r["target"]) for r in audit.rows(accounts, user="lowly", since=start)]
+    assert got == [("search", "semar")]

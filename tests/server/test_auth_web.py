@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 from server_kit import PASSWORD, Server, login_form, sign_in
 
-from cabledesk.server.accounts import MAX_FAILURES, Accounts, AuthError
+from cabledesk.server.accounts import (
+    ADDRESS_WINDOW_MINUTES,
+    MAX_ADDRESS_FAILURES,
+    MAX_FAILURES,
+    Accounts,
+    AuthError,
+)
 from cabledesk.web.auth_routes import CSRF_COOKIE, SESSION_COOKIE
 from cabledesk.web.server import create_app
 
@@ -149,3 +157,82 @@ def test_next_parameter_never_redirects_off_site(client: TestClient) -> None:
         )
         assert r.headers["location"] == "/"
         csrf = login_form(client)
+
+
+#: A low address threshold (a constructor setting of Accounts) keeps the argon2 work of these tests small.
+SPRAY_LIMIT = 7
+
+
+@pytest.fixture
+def strict(server_db: Server) -> Iterator[Accounts]:
+    with Accounts(server_db.url, max_address_failures=SPRAY_LIMIT) as a:
+        yield a
+
+
+def test_the_default_address_limit_is_well_above_the_account_limit() -> None:
+    assert MAX_ADDRESS_FAILURES >= 5 * MAX_FAILURES and ADDRESS_WINDOW_MINUTES >= 15
+
+
+def test_password_spraying_from_one_address_locks_that_address_for_every_account(strict: Accounts) -> None:
+    accounts = strict
+    sprayer, elsewhere = "198.51.100.23", "198.51.100.24"
+    names = ["ana", "eva", "kai", "nil"] + [f"spray{i}" for i in range(SPRAY_LIMIT - 4)]
+    for name in names:  # one guess on each of many accounts, known or not: no account lock-out
+        with pytest.raises(AuthError, match="wrong password"):
+            accounts.authenticate(name, "Winter2010!", remote=sprayer)
+    with pytest.raises(AuthError, match="too many failed sign-ins from your address"):
+        accounts.authenticate("ana", PASSWORD, remote=sprayer)  # even the right password
+    assert accounts.address_lock(sprayer) is not None and accounts.address_lock(elsewhere) is None
+    assert accounts.authenticate("ana", PASSWORD, remote=elsewhere).name == "ana"  # the accounts are not locked
+    accounts.unlock_address(sprayer)
+    assert accounts.authenticate("ana", PASSWORD, remote=sprayer).name == "ana"
+
+
+def test_address_failures_older_than_the_window_are_forgotten(strict: Accounts) -> None:
+    accounts = strict
+    remote = "198.51.100.31"
+    for _ in range(SPRAY_LIMIT - 1):
+        with pytest.raises(AuthError):
+            accounts.authenticate("nobody-here", "guess", remote=remote)
+    accounts.run(
+        "UPDATE login_throttle SET window_start = now() - make_interval(mins => %s) WHERE remote = %s",
+        (ADDRESS_WINDOW_MINUTES + 1, remote),
+    )
+    with pytest.raises(AuthError, match="wrong password"):  # a new window: 1 failure, not the last allowed
+        accounts.authenticate("nobody-here", "guess", remote=remote)
+    assert accounts.address_lock(remote) is None
+    assert accounts.authenticate("kai", PASSWORD, remote=remote).name == "kai"
+
+
+def test_the_login_page_locks_out_a_spraying_address_and_audits_it(server_db: Server, accounts: Accounts) -> None:
+    app = create_app(server_db.url)
+    app.state.desk.accounts.max_address_failures = SPRAY_LIMIT  # this app's setting, not a global
+    sprayer = TestClient(app, client=("203.0.113.77", 4242), follow_redirects=False)
+    for i in range(SPRAY_LIMIT):
+        assert sign_in(sprayer, f"user{i}", "Summer2010!").status_code == 401
+    r = sign_in(sprayer, "ana")
+    assert r.status_code == 401 and "too many failed sign-ins from your address" in r.text
+    assert sprayer.get("/api/me").status_code == 401
+    other = TestClient(sprayer.app, client=("203.0.113.78", 4242), follow_redirects=False)
+    assert sign_in(other, "ana").status_code == 303
+    refused = accounts.run("SELECT count(*) FROM audit WHERE action = 'login_failed' AND remote = '203.0.113.77'")
+    assert refused[0][0] == SPRAY_LIMIT + 1
+
+
+def test_cabledesk_admin_unlock_address_lifts_an_address_lock_and_is_audited(
+    server_db: Server, strict: Accounts
+) -> None:
+    from typer.testing import CliRunner
+
+    from cabledesk.cli import app as cli_app
+
+    remote = "198.51.100.99"
+    for _ in range(SPRAY_LIMIT):
+        with pytest.raises(AuthError):
+            strict.authenticate("nobody-at-all", "guess", remote=remote)
+    assert strict.address_lock(remote) is not None
+    r = CliRunner().invoke(cli_app, ["admin", "unlock-address", remote, "--json"], env={"CABLEDESK_DB": server_db.url})
+    assert r.exit_code == 0, r.output
+    assert strict.address_lock(remote) is None
+    last = strict.run("SELECT target, detail FROM audit WHERE action = 'admin' ORDER BY id DESC LIMIT 1")[0]
+    assert last == ("unlock-address", {"address": remote, "unlocked": True})

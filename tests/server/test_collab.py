@@ -24,8 +24,8 @@ OTHER_ORG = "The Guardian"
 def guardian(server_db: Server) -> dict[str, str]:
     """Two members of a second newsroom that also sees the Mexico cables; their API tokens."""
     with Accounts(server_db.url) as a:
-        for name in ("cb_gus", "cb_gia"):
-            a.create_user(name, PASSWORD, "reader", OTHER_ORG)
+        for name, role in (("cb_gus", "editor"), ("cb_gia", "reader")):  # sharing needs the editor role
+            a.create_user(name, PASSWORD, role, OTHER_ORG)
         access.grant(a, OTHER_ORG, "mexico")
         return {name: a.create_token(name, "collab tests")[1] for name in ("cb_gus", "cb_gia")}
 
@@ -55,9 +55,10 @@ def test_notes_are_seen_by_author_and_shared_with_own_organisation_only(
 ) -> None:
     n, mark = a_paragraph(desk), secrets.token_hex(4)
     ana_desk, ana = view(desk, accounts, "ana")
+    eva_desk, eva = view(desk, accounts, "eva")
     gus_desk, gus = view(desk, accounts, "cb_gus")
     private = collab.add_note(accounts, ana_desk, ana, CABLE, n, f"private {mark}")
-    shared = collab.add_note(accounts, ana_desk, ana, CABLE, n, f"shared {mark}", shared=True)
+    shared = collab.add_note(accounts, eva_desk, eva, CABLE, n, f"shared {mark}", shared=True)
     theirs = collab.add_note(accounts, gus_desk, gus, CABLE, 0, f"guardian {mark}", shared=True)
     gus_private = collab.add_note(accounts, gus_desk, gus, CABLE, 0, f"guardian private {mark}")
 
@@ -65,7 +66,7 @@ def test_notes_are_seen_by_author_and_shared_with_own_organisation_only(
         d, u = view(desk, accounts, name)
         return {x.id for x in collab.notes(accounts, d, u, CABLE) if mark in x.text}
 
-    assert seen("ana") == {private.id, shared.id}  # author: both of hers
+    assert seen("ana") == {private.id, shared.id}  # author of the private one, colleague of the shared
     assert seen("eva") == seen("adm") == {shared.id}  # same organisation: the shared one only
     assert seen("cb_gus") == {theirs.id, gus_private.id}  # other organisation: none of El Pais's
     assert seen("cb_gia") == {theirs.id}
@@ -73,7 +74,7 @@ def test_notes_are_seen_by_author_and_shared_with_own_organisation_only(
         d, u = view(desk, accounts, outsider)
         with pytest.raises(NotFoundError):
             collab.notes(accounts, d, u, CABLE)
-    assert shared.author == "ana" and shared.paragraph == n and shared.shared and not private.shared
+    assert shared.author == "eva" and shared.paragraph == n and shared.shared and not private.shared
 
 
 def test_tags_follow_the_same_visibility_as_notes(
@@ -81,10 +82,11 @@ def test_tags_follow_the_same_visibility_as_notes(
 ) -> None:
     mark = secrets.token_hex(4)
     ana_desk, ana = view(desk, accounts, "ana")
+    eva_desk, eva = view(desk, accounts, "eva")
     gus_desk, gus = view(desk, accounts, "cb_gus")
     mine = collab.add_tag(accounts, ana_desk, ana, CABLE, f"lead-{mark}")
-    ours = collab.add_tag(accounts, ana_desk, ana, CABLE, f"story-{mark}", shared=True)
-    again = collab.add_tag(accounts, ana_desk, ana, CABLE, f"  story-{mark} ", shared=True)
+    ours = collab.add_tag(accounts, eva_desk, eva, CABLE, f"story-{mark}", shared=True)
+    again = collab.add_tag(accounts, eva_desk, eva, CABLE, f"  story-{mark} ", shared=True)
     theirs = collab.add_tag(accounts, gus_desk, gus, CABLE, f"g-{mark}", shared=True)
     assert again.id == ours.id
 
@@ -93,7 +95,7 @@ def test_tags_follow_the_same_visibility_as_notes(
         return {t.id for t in collab.tags(accounts, d, u, CABLE) if mark in t.tag}
 
     assert seen("ana") == {mine.id, ours.id}
-    assert seen("eva") == {ours.id}
+    assert seen("eva") == {ours.id}  # her shared tag, not ana's private one
     assert seen("cb_gia") == {theirs.id}
     d, u = view(desk, accounts, "kai")
     with pytest.raises(NotFoundError):
@@ -122,14 +124,14 @@ def test_only_the_author_or_an_admin_deletes_a_note(
     client: TestClient, server_db: Server, guardian: dict[str, str], desk: Desk
 ) -> None:
     h = {name: bearer(server_db, guardian, name) for name in ("ana", "eva", "adm", "cb_gus")}
-    made = client.post(f"/api/cable/{CABLE}/notes", headers=h["ana"],
+    made = client.post(f"/api/cable/{CABLE}/notes", headers=h["eva"],
                        json={"paragraph": a_paragraph(desk), "text": "check with the desk", "shared": True})  # fmt: skip
     assert made.status_code == 201, made.text
     note_id = made.json()["id"]
     assert client.delete(f"/api/notes/{note_id}", headers=h["cb_gus"]).status_code == 404  # cannot see it
-    assert client.delete(f"/api/notes/{note_id}", headers=h["eva"]).status_code == 403  # colleague
+    assert client.delete(f"/api/notes/{note_id}", headers=h["ana"]).status_code == 403  # colleague
     assert client.delete(f"/api/notes/{note_id}", headers=h["adm"]).status_code == 204  # admin
-    assert client.delete(f"/api/notes/{note_id}", headers=h["ana"]).status_code == 404  # gone
+    assert client.delete(f"/api/notes/{note_id}", headers=h["eva"]).status_code == 404  # gone
     own = client.post(f"/api/cable/{CABLE}/notes", headers=h["eva"], json={"paragraph": 0, "text": "mine"})
     assert client.delete(f"/api/notes/{own.json()['id']}", headers=h["eva"]).status_code == 204
 
