@@ -1,14 +1,16 @@
 """Scale benchmark: `cabledesk ingest` of a Cablegate-size corpus, end to end, against a bare tantivy insert.
 
-    python bench/scale.py SOURCE [--keep DIR] [--workers N] [--no-raw]
+    python bench/scale.py SOURCE [--keep DIR] [--workers N] [--no-raw] [--timeline FILE]
 
 SOURCE is a generated corpus (``bench/make_corpus.py``: cables.csv or a mirror .tar.gz). Two child
 processes, one after the other in the same run: (1) the ingest behind `cabledesk ingest` (read, parse, store, index,
 ledger) with the default worker count; (2) the bare tantivy insert of ``bench/ingest.py`` (same
 reader, id + text, 256 MB heap, no parsing, no store). The ratio is (1)'s cables/s over (2)'s.
 Peak RSS is sampled every 0.25 s over each child's whole process tree (psutil): the writer process
-alone, and the tree (writer + parser workers + forkserver). Prints JSON, then a markdown row with
-the load average, so the figure can be judged on this shared machine.
+alone, and the tree (writer + parser workers + forkserver); the writer's peak is also split into
+anonymous memory and file-backed pages (tantivy's mmapped segments), and ``--timeline`` logs both
+once a second. Prints JSON, then a markdown row with the load average, so the figure can be judged
+on this shared machine.
 """
 
 from __future__ import annotations
@@ -39,9 +41,34 @@ INGEST = (
 )
 
 
-def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
-    """Run a child; wall seconds, stdout, peak RSS (MB) of the child alone and of its process tree."""
-    peak = {"main": 0, "tree": 0}
+def rss_parts(pid: int) -> tuple[int, int]:
+    """(anonymous, file-backed) resident bytes of a process: heap vs mapped index/database pages.
+
+    File-backed pages (tantivy's mmapped segments) are clean page cache the kernel drops under
+    memory pressure; anonymous pages are the process's own memory.
+    """
+    anon = file = 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    anon = int(line.split()[1]) * 1024
+                elif line.startswith("RssFile:"):
+                    file = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return anon, file
+
+
+def run_sampled(
+    cmd: list[str], env: dict[str, str] | None = None, timeline: Path | None = None
+) -> dict[str, object]:
+    """Run a child; wall seconds, stdout, peak RSS (MB) of the child alone and of its process tree.
+
+    ``timeline``: also append one line per second (seconds, RSS, anonymous, file-backed MB).
+    """
+    peak = {"main": 0, "tree": 0, "anon": 0, "file": 0}
+    last_line = 0.0
     cpu: dict[int, float] = {}  # pid -> last seen user+system seconds (the tree's CPU time)
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -50,6 +77,7 @@ def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, 
         stop = threading.Event()
 
         def sample() -> None:
+            nonlocal last_line
             while not stop.is_set():
                 try:
                     procs = [ps, *ps.children(recursive=True)]
@@ -66,6 +94,13 @@ def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, 
                         break
                     continue
                 peak["main"], peak["tree"] = max(peak["main"], main), max(peak["tree"], tree)
+                anon, file = rss_parts(proc.pid)
+                peak["anon"], peak["file"] = max(peak["anon"], anon), max(peak["file"], file)
+                now = time.perf_counter() - t0
+                if timeline is not None and now - last_line >= 1.0:
+                    with timeline.open("a") as tl:
+                        tl.write(f"{now:.0f} {main >> 20} {anon >> 20} {file >> 20} {tree >> 20}\n")
+                    last_line = now
                 stop.wait(0.25)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -84,6 +119,8 @@ def run_sampled(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, 
         "stdout": text,
         "rss_main_mb": peak["main"] // 2**20,
         "rss_tree_mb": peak["tree"] // 2**20,
+        "rss_anon_mb": peak["anon"] // 2**20,
+        "rss_file_mb": peak["file"] // 2**20,
         "cpu_seconds": round(sum(cpu.values()), 1),
     }
 
@@ -100,6 +137,7 @@ def main() -> int:
     )
     ap.add_argument("--workers", type=int, help="parser processes (default: the ingest's own choice)")
     ap.add_argument("--no-raw", action="store_true", help="skip the bare tantivy run")
+    ap.add_argument("--timeline", type=Path, help="append the writer's RSS once a second to this file")
     args = ap.parse_args()
     load_before = os.getloadavg()
     work = args.keep or Path(tempfile.mkdtemp(prefix="cabledesk-scale-"))
@@ -110,7 +148,7 @@ def main() -> int:
     env = dict(os.environ)
     if args.workers is not None:
         env["CABLEDESK_WORKERS"] = str(args.workers)
-    full = run_sampled([sys.executable, "-c", INGEST, str(args.source), str(db)], env)
+    full = run_sampled([sys.executable, "-c", INGEST, str(args.source), str(db)], env, args.timeline)
     summary = json.loads(str(full["stdout"]).strip().splitlines()[-1])
     n = summary["ingested"] + summary["duplicate"] + summary["updated"]
     raw: dict[str, object] = {}
@@ -121,14 +159,14 @@ def main() -> int:
     load_after = os.getloadavg()
     text_mb = float(raw.get("bytes", 0)) / 1e6 if raw else args.source.stat().st_size / 1e6  # type: ignore[arg-type]
     secs = float(full["seconds"])  # type: ignore[arg-type]
-    db_mb, idx_mb = (
-        folder_mb(work, "scale.db*") - folder_mb(work / "scale.db.index"),
-        folder_mb(work / "scale.db.index"),
-    )
+    # the database file with its -wal/-shm companions (not the index folder beside it)
+    db_mb = sum(f.stat().st_size for f in work.glob("scale.db*") if f.is_file()) / 1e6
+    idx_mb = folder_mb(work / "scale.db.index")
     row = {
         "source": args.source.name, "cables": n, "failed": summary["failed"], "text_mb": round(text_mb),
         "seconds": round(secs, 1), "cables_per_s": round(n / secs), "mb_per_s": round(text_mb / secs, 2),
         "rss_writer_mb": full["rss_main_mb"], "rss_tree_mb": full["rss_tree_mb"],
+        "rss_writer_anon_mb": full["rss_anon_mb"], "rss_writer_file_mb": full["rss_file_mb"],
         "db_mb": round(db_mb), "index_mb": round(idx_mb),
         "db_mb_per_gb_text": round(db_mb / (text_mb / 1000)) if text_mb else None,
         "index_mb_per_gb_text": round(idx_mb / (text_mb / 1000)) if text_mb else None,

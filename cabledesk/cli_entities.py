@@ -59,7 +59,10 @@ def register(app: typer.Typer) -> None:
         rebuild: Annotated[
             bool, typer.Option("--rebuild", help="Drop derived entity data and start again.")
         ] = False,
-        processes: Annotated[int, typer.Option("--processes", min=1, help="spaCy worker processes.")] = 1,
+        processes: Annotated[
+            int | None,
+            typer.Option("--processes", min=1, help="Worker processes (default: one per core, at most 4)."),
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
         as_json: JsonOption = False,
     ) -> None:
@@ -67,7 +70,12 @@ def register(app: typer.Typer) -> None:
         desk = store_of(db, as_json, readonly=False)
         try:
             if quiet or as_json:
-                summary = guard(as_json, lambda: ent.enrich(desk.store, rebuild=rebuild, n_process=processes))
+                summary = guard(
+                    as_json,
+                    lambda: ent.enrich(
+                        desk.store, rebuild=rebuild, n_process=processes or ent.default_processes()
+                    ),
+                )
             else:
                 cols = (TextColumn("enrich"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
                 with Progress(*cols, console=render.console(stderr=True)) as bar:
@@ -78,7 +86,12 @@ def register(app: typer.Typer) -> None:
 
                     summary = guard(
                         as_json,
-                        lambda: ent.enrich(desk.store, rebuild=rebuild, progress=tick, n_process=processes),
+                        lambda: ent.enrich(
+                            desk.store,
+                            rebuild=rebuild,
+                            progress=tick,
+                            n_process=processes or ent.default_processes(),
+                        ),
                     )
         finally:
             desk.close()

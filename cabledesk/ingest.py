@@ -189,12 +189,15 @@ class _Writer:
         entries = self.store.add_prepared(self.cables, self.failures)
         self.summary.count(entries)
         latest: dict[str, PreparedDocs] = {}
+        fresh: set[str] = set()  # first stored by this batch: the index has no document to replace
         for entry, docs in zip(entries, self.docs, strict=False):  # cable entries come first, in order
             if entry.status in ("ingested", "updated") and docs is not None:
                 latest[docs[0]] = docs
+                if entry.status == "ingested":
+                    fresh.add(docs[0])
         self.cables, self.docs, self.failures = [], [], []
         if latest:
-            self.index.add_documents(latest.values())
+            self.index.add_documents(latest.values(), fresh)
             self.unindexed += len(latest)
         if self.unindexed >= INDEX_COMMIT_EVERY or (
             self.unindexed and time.monotonic() - self.last_commit > INDEX_COMMIT_SECONDS

@@ -1,7 +1,7 @@
 """Parse on every core, write in one process: an ordered, bounded map over worker processes.
 
-The ingest's CPU work (telegram parsing, the store's rows, the index's documents, zlib) happens in
-worker processes; the parent only reads the input, writes SQLite and feeds tantivy. At most
+The ingest's CPU work (telegram parsing, the store's rows, the index's documents as JSON, zlib)
+happens in worker processes; the parent only reads the input, writes SQLite and feeds tantivy. At most
 ``window`` chunks are in flight (submitted, being parsed, or parsed and not yet written), so memory
 does not grow with the corpus: ``Pool.imap`` would read the whole input ahead, this does not.
 Results come back in input order, so a parallel ingest writes exactly what a serial one writes.
@@ -62,15 +62,16 @@ def prepare_chunk(records: list[RawRecord]) -> list[Prepared]:
 
 
 def worker_count(total_bytes: int, min_bytes: int) -> int:
-    """Workers for an input of ``total_bytes``: none for small inputs or 2 cores, else cores - 1."""
+    """Workers for an input of ``total_bytes``: none for small inputs or one core, else cores - 1."""
     env = os.environ.get(WORKERS_ENV, "").strip()
     if env.isdigit():
         return int(env)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 3 or total_bytes < min_bytes:
-        # Measured on 2 cores: the writer alone already keeps both busy (tantivy indexes on its own
-        # threads), and workers add pickling for no gain (25k cables: 542 vs 546 cables/s).
+    if cores < 2 or total_bytes < min_bytes:
         return 0
+    # 2 cores get one worker too: since documents travel as JSON strings (a pickled
+    # tantivy.Document cost more than parsing the cable), a worker costs ~3% more CPU and takes
+    # parsing off the writer's critical path (see BENCHMARKS.md, issue 8).
     return cores - 1
 
 

@@ -397,21 +397,24 @@ def _top(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     }
 
 
-_ALL_CACHE: dict[tuple[str, str, int, int, int], dict[str, dict[str, int]]] = {}
+_ALL_CACHE: dict[tuple[str, str, int, int, int, frozenset[str] | None], dict[str, dict[str, int]]] = {}
 
 
 def _all_counts(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> dict[str, dict[str, int]]:
     """Facet counts of every document, cached under the index's last commit (meta.json stamp).
 
     Cached only when that commit is over 2 s old, so every reader has reloaded to it (tantivy
-    reloads about 0.5 s after a commit); younger commits are counted afresh.
+    reloads about 0.5 s after a commit); younger commits are counted afresh. A collection-scoped
+    searcher (server mode) counts its allowed documents only, and its ``scope`` (the allowed ids)
+    is part of the key: one newsroom's counts never serve another.
     """
-    meta = index.path / kind / "meta.json"
+    path = getattr(index, "real_path", index.path)
     try:
-        stamp = meta.stat().st_mtime_ns
+        stamp = (path / kind / "meta.json").stat().st_mtime_ns
     except OSError:
         stamp = 0
-    key = (str(index.path), kind, stamp, int(searcher.num_docs), int(searcher.num_segments))
+    scope = getattr(searcher, "scope", None)
+    key = (str(path), kind, stamp, int(searcher.num_docs), int(searcher.num_segments), scope)
     hit = _ALL_CACHE.get(key)
     if hit is not None:
         return hit

@@ -34,6 +34,7 @@ _GENERIC_ORG = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Accent-free, lower-case, punctuation-light form used as a matching key."""
     t = unicodedata.normalize("NFKD", text.replace("’", "'"))
@@ -92,15 +93,22 @@ def curated() -> list[dict[str, Any]]:
 
 def curated_key(etype: str, key: str, origin: str | None) -> str | None:
     """The canonical key for a curated short form in a cable of ``origin``, if any."""
+    return _curated_forms(etype, origin).get(key)
+
+
+@lru_cache(maxsize=1024)
+def _curated_forms(etype: str, origin: str | None) -> dict[str, str]:
+    """{folded short form: canonical key} for one type in cables of ``origin`` (first entry wins)."""
+    out: dict[str, str] = {}
     for e in curated():
         if e["type"] != etype:
             continue
         forms = {fold(a) for a in e.get("aliases", [])}
         if e.get("posts") and origin and any(p.lower() in origin.lower() for p in e["posts"]):
             forms |= {fold(a) for a in e.get("local_aliases", [])}
-        if key in forms:
-            return fold(e["name"])
-    return None
+        for f in forms:
+            out.setdefault(f, fold(e["name"]))
+    return out
 
 
 def cluster_cable(

@@ -129,6 +129,13 @@ def _replace_surrogates(text: str, count: int) -> tuple[str, str]:
 
 def fix_surrogates(text: str) -> tuple[str, str | None]:
     """For text decoded with surrogateescape: replace bad bytes, return a warning if there were any."""
+    if text.isascii():  # the common cases, checked in C at memory speed: no surrogate possible
+        return text, None
+    try:
+        text.encode("utf-8")  # fails on any surrogate
+        return text, None
+    except UnicodeEncodeError:
+        pass
     bad = _SURROGATE.findall(text)
     if not bad:
         return text, None

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import tantivy
 
@@ -168,8 +168,12 @@ def resolve(
     )  # fmt: skip
 
 
+_T = TypeVar("_T")
 _CACHE: dict[tuple[Any, ...], frozenset[str]] = {}
 _CACHE_LOCK = threading.Lock()
+#: Held while a cold cache entry (an id set of up to 251,287 cables) is computed: 50 readers arriving
+#: together wait for one computation instead of running 50 of them side by side.
+_COMPUTE_LOCK = threading.RLock()
 
 
 def allowed_ids(desk: Desk, colls: Sequence[Collection], ledger_id: int | None = None) -> frozenset[str]:
@@ -180,10 +184,25 @@ def allowed_ids(desk: Desk, colls: Sequence[Collection], ledger_id: int | None =
     """
     ledger = desk.store.last_ledger_id() if ledger_id is None else ledger_id
     key = (str(desk.db), ledger, tuple(colls))
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
+
+    def lookup() -> frozenset[str] | None:
+        with _CACHE_LOCK:
+            return _CACHE.get(key)
+
+    return _single_flight(lookup, lambda: _compute_allowed(desk, colls, key))
+
+
+def _single_flight(lookup: Callable[[], _T | None], compute: Callable[[], _T]) -> _T:
+    """``lookup()``'s cached value, else ``compute()`` run by one thread at a time (the rest reuse it)."""
+    hit = lookup()
     if hit is not None:
         return hit
+    with _COMPUTE_LOCK:
+        hit = lookup()
+        return hit if hit is not None else compute()
+
+
+def _compute_allowed(desk: Desk, colls: Sequence[Collection], key: tuple[Any, ...]) -> frozenset[str]:
     from cabledesk.search import matching_ids
 
     ids: set[str] = set()
@@ -201,31 +220,62 @@ def allowed_ids(desk: Desk, colls: Sequence[Collection], ledger_id: int | None =
     return found
 
 
-_FILTERS: OrderedDict[tuple[str, frozenset[str]], tantivy.Query] = OrderedDict()
-_GENERATIONS: dict[tuple[str, str], tuple[tuple[int, int, int], frozenset[str]]] = {}
+_FILTERS: OrderedDict[tuple[str, frozenset[int]], tantivy.Query] = OrderedDict()
+_HASHES: OrderedDict[frozenset[str], frozenset[int]] = OrderedDict()
+_OUTSIDE: OrderedDict[tuple[int, frozenset[int]], tuple[frozenset[int], frozenset[int]]] = OrderedDict()
+_GENERATIONS: dict[tuple[str, str], tuple[tuple[int, int, int], frozenset[int]]] = {}
 _FILTER_LOCK = threading.Lock()
 FILTER_CACHE_SIZE = 32
 
 
-def allowed_filter(index: CableIndex, allowed: frozenset[str]) -> tantivy.Query:
-    """The compiled ``cid`` term-set clause of ``allowed``, built once per distinct set (LRU).
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> Any:
+    with _FILTER_LOCK:
+        cache[key] = value
+        while len(cache) > FILTER_CACHE_SIZE:
+            cache.popitem(last=False)
+    return value
 
-    The clause depends only on the ids (hashed with :func:`cable_hash`), not on the index's
-    contents, so it stays valid across commits; a different allowed set is a different key.
-    """
-    key = (str(index.path), allowed)
+
+def allowed_hashes(allowed: frozenset[str]) -> frozenset[int]:
+    """The ``cid`` values (:func:`cable_hash`) of ``allowed``, computed once per distinct set (LRU)."""
+
+    def lookup() -> frozenset[int] | None:
+        with _FILTER_LOCK:
+            return _HASHES.get(allowed)
+
+    return _single_flight(lookup, lambda: _remember(_HASHES, allowed, frozenset(map(cable_hash, allowed))))
+
+
+def hash_filter(index: CableIndex, hashes: frozenset[int]) -> tantivy.Query:
+    """The compiled ``cid`` term-set clause of ``hashes``, built once per distinct set (LRU)."""
+    key = (str(index.path), hashes)
     with _FILTER_LOCK:
         hit = _FILTERS.get(key)
         if hit is not None:
             _FILTERS.move_to_end(key)
             return hit
-    terms = [cable_hash(i) for i in sorted(allowed)] or [0]
-    built = tantivy.Query.term_set_query(index.schema, "cid", terms)
+    built = tantivy.Query.term_set_query(index.schema, "cid", sorted(hashes) or [0])
+    return _remember(_FILTERS, key, built)
+
+
+def allowed_filter(index: CableIndex, allowed: frozenset[str]) -> tantivy.Query:
+    """The ``cid`` clause keeping ``allowed``: it depends only on the ids, so it stays valid across commits."""
+    return hash_filter(index, allowed_hashes(allowed))
+
+
+def outside_hashes(indexed: frozenset[int], allowed: frozenset[int]) -> frozenset[int]:
+    """Indexed cables not in ``allowed`` (cached per indexed set, itself cached per commit).
+
+    A term-set clause costs a term lookup per id in every segment, on every search: when the
+    cables outside a collection are fewer than those inside, the filter drops them instead. It
+    is computed from the very commit being searched, so a cable indexed later is outside too.
+    """
+    key = (id(indexed), allowed)
     with _FILTER_LOCK:
-        _FILTERS[key] = built
-        while len(_FILTERS) > FILTER_CACHE_SIZE:
-            _FILTERS.popitem(last=False)
-    return built
+        hit = _OUTSIDE.get(key)
+    if hit is not None and hit[0] is indexed:
+        return hit[1]
+    return _remember(_OUTSIDE, key, (indexed, indexed - allowed))[1]
 
 
 def _generation(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> tuple[int, int, int]:
@@ -237,25 +287,34 @@ def _generation(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> tup
     return stamp, int(searcher.num_docs), int(searcher.num_segments)
 
 
-def indexed_ids(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> frozenset[str]:
-    """Every cable id with a document in ``searcher``, cached per index commit."""
+def indexed_hashes(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> frozenset[int]:
+    """The ``cid`` of every cable with a document in ``searcher``, cached per index commit.
+
+    Read from the ``cid`` fast field of every live document (one pass; a terms aggregation over
+    the ids would pass tantivy's 65,000-bucket limit on a Cablegate-sized index).
+    """
     gen = _generation(index, kind, searcher)
     key = (str(index.path), kind)
-    with _FILTER_LOCK:
-        hit = _GENERATIONS.get(key)
-    if hit is not None and hit[0] == gen:
-        return hit[1]
+
+    def lookup() -> frozenset[int] | None:
+        with _FILTER_LOCK:
+            hit = _GENERATIONS.get(key)
+        return hit[1] if hit is not None and hit[0] == gen else None
+
+    return _single_flight(lookup, lambda: _compute_indexed(searcher, key, gen))
+
+
+def _compute_indexed(
+    searcher: tantivy.Searcher, key: tuple[str, str], gen: tuple[int, int, int]
+) -> frozenset[int]:
     n = int(searcher.num_docs)
-    ids: frozenset[str] = frozenset()
+    found: frozenset[int] = frozenset()
     if n:
-        agg = searcher.aggregate(
-            tantivy.Query.all_query(),
-            {"ids": {"terms": {"field": "id", "size": n + 1, "segment_size": n + 1}}},
-        )
-        ids = frozenset(str(b["key"]) for b in agg["ids"]["buckets"])
+        addrs = [addr for _score, addr in searcher.search(tantivy.Query.all_query(), n, count=False).hits]
+        found = frozenset(int(v) for v in searcher.fast_field_values("cid", addrs) if v is not None)
     with _FILTER_LOCK:
-        _GENERATIONS[key] = (gen, ids)
-    return ids
+        _GENERATIONS[key] = (gen, found)
+    return found
 
 
 class ScopedSearcher:
@@ -266,11 +325,18 @@ class ScopedSearcher:
     outside the user's collections.
     """
 
-    def __init__(self, searcher: tantivy.Searcher, allowed: tantivy.Query, schema: tantivy.Schema) -> None:
+    def __init__(
+        self, searcher: tantivy.Searcher, allowed: tantivy.Query, schema: tantivy.Schema,
+        scope: frozenset[str] = frozenset(), *, exclude: bool = False,
+    ) -> None:  # fmt: skip
         self._searcher = searcher
         self._allowed = allowed
+        #: ``allowed`` names the documents to drop (MustNot) rather than the ones to keep (Must).
+        self._occur = tantivy.Occur.MustNot if exclude else tantivy.Occur.Must
         self._schema = schema
         self._num_docs: int | None = None
+        #: The allowed ids: part of every cache key of figures computed through this searcher.
+        self.scope = scope
 
     def _count(self, q: tantivy.Query) -> int:
         return int(getattr(self._searcher.search(self._and(q), 1, count=True), "count", 0) or 0)
@@ -287,7 +353,7 @@ class ScopedSearcher:
         return self._count(tantivy.Query.term_query(self._schema, field_name, term))
 
     def _and(self, q: tantivy.Query) -> tantivy.Query:
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, self._allowed)])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (self._occur, self._allowed)])
 
     def search(self, query: tantivy.Query, *args: Any, **kwargs: Any) -> Any:
         return self._searcher.search(self._and(query), *args, **kwargs)
@@ -306,10 +372,13 @@ class ScopedIndex:
         self._index = index
         self.allowed = allowed
         self.schema = index.schema
-        # A folder that never exists: the search module's all-documents facet cache (keyed by the
-        # index path and its meta.json) then never serves unfiltered counts to a scoped search.
+        # A folder that never exists: a cache keyed by the index path and its meta.json then never
+        # serves unfiltered figures to a scoped search. The search module's all-documents facet
+        # cache reads ``real_path`` and keys its entry by the searcher's ``scope`` (the allowed ids).
         self.path = index.path / ".scoped-never-cached"
-        self._filter = allowed_filter(index, allowed)
+        self.real_path = index.path
+        self._hashes = allowed_hashes(allowed)
+        self._filter = hash_filter(index, self._hashes)
 
     def searcher(self, kind: str = "cables") -> tantivy.Searcher | ScopedSearcher:
         """The plain searcher when THIS commit holds no cable outside ``allowed``; else the filtered one.
@@ -318,9 +387,13 @@ class ScopedIndex:
         allowed set was computed is never shown unfiltered.
         """
         searcher = self._index.searcher(kind)
-        if indexed_ids(self._index, kind, searcher) <= self.allowed:
+        outside = outside_hashes(indexed_hashes(self._index, kind, searcher), self._hashes)
+        if not outside:  # (cached per commit and allowed set: no 251k-element set test per search)
             return searcher
-        return ScopedSearcher(searcher, self._filter, self.schema)
+        if len(outside) < len(self._hashes):  # fewer terms to look up: drop the outside cables
+            exclude = hash_filter(self._index, outside)
+            return ScopedSearcher(searcher, exclude, self.schema, self.allowed, exclude=True)
+        return ScopedSearcher(searcher, self._filter, self.schema, self.allowed)
 
     def ids(self) -> set[str]:
         return set(self._index.ids()) & self.allowed

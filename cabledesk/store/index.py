@@ -1,6 +1,6 @@
 """The full-text index: tantivy folders beside the database, derived from the store and rebuildable.
 
-Two tantivy indexes share one schema so the query compiler needs a single field map:
+Two tantivy indexes share one field layout so the query compiler needs a single field map:
 
 * ``cables/``      one document per cable: folded subject+body, every filter field, the stored
                    fields a hit needs (id, subject, created, origin, level, label, signer);
@@ -14,6 +14,8 @@ Both carry ``cid``, a 64-bit hash of the cable id, to join a hit to its paragrap
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import os
@@ -31,7 +33,8 @@ from cabledesk import textnorm
 from cabledesk.errors import StoreError, StoreWriteError
 from cabledesk.model import Cable
 
-#: Bump when the schema or the analyzer changes: an index of another version is rebuilt empty.
+#: Bump when the field layout or the analyzer changes: an index of another version is rebuilt empty.
+#: (Whether ``cables/`` stores ``text`` is not part of it: see :meth:`CableIndex._open`.)
 SCHEMA_VERSION = 1
 #: Writer memory budget (bytes) and threads for each of the two indexes.
 WRITER_HEAP = {"cables": 96_000_000, "paragraphs": 160_000_000}
@@ -48,18 +51,63 @@ FACET_FIELDS: dict[str, str] = {
 }
 
 
+#: glibc ``mallopt`` parameters (malloc.h) and the values the index writer process runs with.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_MALLOC_TUNING = ((_M_ARENA_MAX, 2), (_M_MMAP_THRESHOLD, 4 << 20), (_M_TRIM_THRESHOLD, 32 << 20))
+_libc: Any = None
+
+
+def _glibc() -> Any:
+    """The C library when it is glibc (mallopt/malloc_trim exist), else None."""
+    global _libc
+    if _libc is None:
+        try:
+            lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _libc = lib if hasattr(lib, "mallopt") and hasattr(lib, "malloc_trim") else False
+        except OSError:
+            _libc = False
+    return _libc or None
+
+
+def bound_native_memory() -> None:
+    """Keep tantivy's native memory from growing with the corpus (measured: 2 GB at 251k cables).
+
+    tantivy's indexing and merge threads free large buffers into glibc's per-thread arenas, which
+    keep them: one ~64 MB arena per thread that ever allocated, and big merge buffers stay in
+    them because glibc raises its mmap threshold after each large free. Fixing the threshold
+    (large buffers are mmapped and really returned on free), capping the arenas and trimming after
+    each commit keeps the writer's resident memory flat. No effect off glibc.
+    """
+    libc = _glibc()
+    if libc is not None:
+        for param, value in _MALLOC_TUNING:
+            libc.mallopt(param, value)
+
+
+def release_native_memory() -> None:
+    """Return freed native memory to the OS (after an index commit; a no-op off glibc)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 def cable_hash(cable_id: str) -> int:
     """Stable unsigned 64-bit key of a cable id (joins paragraphs to cables on fast fields)."""
     return int.from_bytes(hashlib.blake2b(cable_id.encode(), digest_size=8).digest(), "big")
 
 
-def build_schema() -> tantivy.Schema:
-    """The one schema of both indexes (paragraph-only fields stay empty in ``cables``)."""
+def build_schema(store_text: bool = True) -> tantivy.Schema:
+    """The one field layout of both indexes (paragraph-only fields stay empty in ``cables``).
+
+    ``cables/`` is opened with ``store_text=False``: its body text is searched, never shown (hits
+    show the paragraph's stored text). Only the stored flag differs, so field ids are the same and
+    a query built against :attr:`CableIndex.schema` runs on either index.
+    """
     sb = tantivy.SchemaBuilder()
     fold = textnorm.FOLD
     sb.add_text_field("id", stored=True, fast=True, tokenizer_name="raw")
     sb.add_unsigned_field("cid", indexed=True, fast=True)
-    sb.add_text_field("text", stored=True, tokenizer_name=fold)  # stored in paragraphs only
+    sb.add_text_field("text", stored=store_text, tokenizer_name=fold)
     sb.add_text_field("subject", stored=True, tokenizer_name=fold)
     sb.add_text_field("origin", tokenizer_name=fold)
     sb.add_text_field("origin_f", stored=True, fast=True, tokenizer_name="raw")
@@ -88,80 +136,126 @@ def _epoch(dt: datetime) -> int:
     return int((dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp())
 
 
-def _common(doc: tantivy.Document, c: Cable) -> None:
+def _common_fields(c: Cable) -> dict[str, list[Any]]:
     """Filter and display fields shared by a cable document and each of its paragraphs."""
-    doc.add_text("id", c.id)
-    doc.add_unsigned("cid", cable_hash(c.id))
+    f: dict[str, list[Any]] = {"id": [c.id], "cid": [cable_hash(c.id)]}
     if c.subject:
-        doc.add_text("subject", c.subject)
+        f["subject"] = [c.subject]
     if c.origin:
-        doc.add_text("origin", c.origin)
-        doc.add_text("origin_f", c.origin)
-    for field, values in (("to", c.to), ("info", c.info)):
-        for v in values:
-            doc.add_text(field, v)
-    for tag in dict.fromkeys(textnorm.keyword(t) for t in c.tags if t.strip()):
-        doc.add_text("tag", tag)
+        f["origin"] = f["origin_f"] = [c.origin]
+    if c.to:
+        f["to"] = list(c.to)
+    if c.info:
+        f["info"] = list(c.info)
+    tags = list(dict.fromkeys(textnorm.keyword(t) for t in c.tags if t.strip()))
+    if tags:
+        f["tag"] = tags
     if c.classification:
-        doc.add_text("class", textnorm.keyword(c.classification))
+        f["class"] = [textnorm.keyword(c.classification)]
     if c.classification_label:
-        doc.add_text("label", c.classification_label)
-    for cav in dict.fromkeys(textnorm.keyword(v) for v in c.caveats if v.strip()):
-        doc.add_text("caveat", cav)
+        f["label"] = [c.classification_label]
+    caveats = list(dict.fromkeys(textnorm.keyword(v) for v in c.caveats if v.strip()))
+    if caveats:
+        f["caveat"] = caveats
     if c.signer:
-        doc.add_text("signer", c.signer)
-        doc.add_text("signer_f", c.signer)
+        f["signer"] = f["signer_f"] = [c.signer]
     if c.classified_by:
-        doc.add_text("classifiedby", c.classified_by.text)
-    for ref in dict.fromkeys(textnorm.keyword(r.id) for r in c.references if r.id):
-        doc.add_text("cites", ref)
+        f["classifiedby"] = [c.classified_by.text]
+    cites = list(dict.fromkeys(textnorm.keyword(r.id) for r in c.references if r.id))
+    if cites:
+        f["cites"] = cites
     if c.created:
-        doc.add_text("created", c.created.isoformat())
-        doc.add_integer("ts", _epoch(c.created))
-        doc.add_integer("year", c.created.year)
+        f["created"] = [c.created.isoformat()]
+        f["ts"] = [_epoch(c.created)]
+        f["year"] = [c.created.year]
+    return f
 
 
-def cable_document(c: Cable) -> tantivy.Document:
-    """The cable-level document: subject + body (section breaks removed) and every marking."""
-    doc = tantivy.Document()
-    _common(doc, c)
+def _json(obj: Any) -> str:
+    """Compact JSON for ``IndexWriter.add_json``."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _documents(c: Cable) -> tuple[dict[str, list[Any]], list[dict[str, list[Any]]]]:
+    """The cable document and its paragraph documents as {field: [values]} (one pass over the cable)."""
+    common = _common_fields(c)
+    cable, paras = _own_fields(c)
+    return {**common, **cable}, [{**common, **p} for p in paras]
+
+
+def _own_fields(c: Cable) -> tuple[dict[str, list[Any]], list[dict[str, list[Any]]]]:
+    """The fields that differ between the cable document and each paragraph document."""
+    marks: dict[str | None, tuple[str, list[str]]] = {}  # marking -> (normalised, index terms)
+    for p in c.paragraphs:
+        if p.marking not in marks:
+            marks[p.marking] = (textnorm.normalize_marking(p.marking), textnorm.marking_terms(p.marking))
     body = textnorm.strip_section_breaks(c.body) if c.body else "\n\n".join(p.text for p in c.paragraphs)
-    doc.add_text("text", (c.subject or "") + "\n" + body)
-    for m in dict.fromkeys(t for p in c.paragraphs for t in textnorm.marking_terms(p.marking)):
-        doc.add_text("marking", m)
-    return doc
-
-
-def paragraph_documents(c: Cable) -> list[tantivy.Document]:
-    """One document per paragraph; a cable without paragraphs gets its body as paragraph 0."""
-    paras = [(p.n, p.marking, p.text) for p in c.paragraphs if p.text.strip()]
+    cable: dict[str, list[Any]] = {"text": [(c.subject or "") + "\n" + body]}
+    cable_marks = list(dict.fromkeys(t for p in c.paragraphs for t in marks[p.marking][1]))
+    if cable_marks:
+        cable["marking"] = cable_marks
+    paras: list[tuple[int | None, str | None, str]] = [
+        (p.n, p.marking, p.text) for p in c.paragraphs if p.text.strip()
+    ]
     if not paras:
         paras = [(None, None, textnorm.strip_section_breaks(c.body).strip() or (c.subject or ""))]
     docs = []
     for pos, (n, marking, text) in enumerate(paras):
-        doc = tantivy.Document()
-        _common(doc, c)
-        doc.add_text("text", text)
-        doc.add_integer("pos", pos)
+        norm, terms = marks.get(marking) or (
+            textnorm.normalize_marking(marking),
+            textnorm.marking_terms(marking),
+        )
+        doc: dict[str, list[Any]] = {"text": [text], "pos": [pos]}
         if n is not None:
-            doc.add_integer("n", n)
-        norm = textnorm.normalize_marking(marking)
+            doc["n"] = [n]
         if norm:
-            doc.add_text("pmark", norm)
-        for m in textnorm.marking_terms(marking):
-            doc.add_text("marking", m)
+            doc["pmark"] = [norm]
+        if terms:
+            doc["marking"] = terms
         docs.append(doc)
-    return docs
+    return cable, docs
 
 
-#: A cable's prebuilt documents: (id, cable document, paragraph documents); picklable, so parser
-#: processes build them and the single index writer only adds them.
-PreparedDocs = tuple[str, tantivy.Document, list[tantivy.Document]]
+def _document(fields: dict[str, list[Any]]) -> tantivy.Document:
+    """A tantivy Document of {field: [values]} (tests and tools; ingest adds JSON)."""
+    doc = tantivy.Document()
+    for name, values in fields.items():
+        for v in values:
+            if name == "cid":
+                doc.add_unsigned(name, v)
+            elif isinstance(v, int):
+                doc.add_integer(name, v)
+            else:
+                doc.add_text(name, v)
+    return doc
+
+
+def cable_document(c: Cable) -> tantivy.Document:
+    """The cable-level document: subject + body (section breaks removed) and every marking."""
+    return _document(_documents(c)[0])
+
+
+def paragraph_documents(c: Cable) -> list[tantivy.Document]:
+    """One document per paragraph; a cable without paragraphs gets its body as paragraph 0."""
+    return [_document(d) for d in _documents(c)[1]]
+
+
+#: A cable's prebuilt documents: (id, cable document JSON, paragraph documents JSON). Plain strings:
+#: parser processes build them and pickle them for ~nothing (a pickled tantivy.Document costs more
+#: than parsing the cable), and the single index writer only hands them to ``add_json``.
+PreparedDocs = tuple[str, str, list[str]]
 
 
 def cable_documents(c: Cable) -> PreparedDocs:
     """Both indexes' documents of one cable, built once (in a worker process when ingesting)."""
-    return c.id, cable_document(c), paragraph_documents(c)
+    cable, paras = _own_fields(c)
+    head = _json(_common_fields(c))[:-1] + ","  # '{"id":[..],...,' once, then each document's own fields
+    out = head + _json(cable)[1:], [head + _json(d)[1:] for d in paras]
+    # Text the index cannot take (lone surrogates) fails here, in the parser process, as add_text did.
+    out[0].encode("utf-8")
+    for d in out[1]:
+        d.encode("utf-8")
+    return c.id, *out
 
 
 def _read_meta(meta: Path) -> dict[str, Any] | None:
@@ -205,9 +299,16 @@ class CableIndex:
             raise StoreError(f"cannot open the search index at {self.path}: {exc}") from exc
 
     def _open(self, kind: str) -> tantivy.Index:
+        """An existing index opens with its own schema: ``cables/`` folders written before the body
+        text stopped being stored there keep working, and keep storing it (same field ids, only the
+        stored flag differs; nothing reads it); new ``cables/`` folders do not store it."""
         folder = self.path / kind
         folder.mkdir(exist_ok=True)
-        index = tantivy.Index(self.schema, path=str(folder), reuse=True)
+        if (folder / "meta.json").exists():
+            index = tantivy.Index.open(str(folder))
+        else:
+            schema = self.schema if kind == "paragraphs" else build_schema(store_text=False)
+            index = tantivy.Index(schema, path=str(folder), reuse=True)
         index.register_tokenizer(textnorm.FOLD, textnorm.analyzer())
         return index
 
@@ -215,6 +316,7 @@ class CableIndex:
     def _writer(self, kind: str) -> tantivy.IndexWriter:
         w = self._writers.get(kind)
         if w is None:
+            bound_native_memory()  # before tantivy starts its indexing threads
             try:
                 w = self._indexes[kind].writer(WRITER_HEAP[kind], WRITER_THREADS)
             except ValueError as exc:
@@ -226,16 +328,22 @@ class CableIndex:
         """Upsert cables: delete every document of each id, then add the new ones (visible on commit)."""
         self.add_documents(cable_documents(c) for c in cables)
 
-    def add_documents(self, prepared: Iterable[PreparedDocs]) -> None:
-        """Upsert prebuilt documents (see :func:`cable_documents`); visible on commit."""
+    def add_documents(self, prepared: Iterable[PreparedDocs], fresh: Iterable[str] = ()) -> None:
+        """Upsert prebuilt documents (see :func:`cable_documents`); visible on commit.
+
+        ``fresh``: ids known to have no document yet (first stored in this ingest, after
+        :func:`~cabledesk.ingest.repair_index` made the index match the store): no delete is queued.
+        """
         cw, pw = self._writer("cables"), self._writer("paragraphs")
+        new = fresh if isinstance(fresh, set | frozenset) else set(fresh)
         try:
             for cid, cable_doc, para_docs in prepared:
-                cw.delete_documents_by_term("id", cid)
-                pw.delete_documents_by_term("id", cid)
-                cw.add_document(cable_doc)
+                if cid not in new:
+                    cw.delete_documents_by_term("id", cid)
+                    pw.delete_documents_by_term("id", cid)
+                cw.add_json(cable_doc)
                 for doc in para_docs:
-                    pw.add_document(doc)
+                    pw.add_json(doc)
         except ValueError as exc:
             raise StoreWriteError(f"cannot add to the search index: {exc}") from exc
 
@@ -252,6 +360,7 @@ class CableIndex:
             for kind, w in self._writers.items():
                 w.commit()
                 self._indexes[kind].reload()
+            release_native_memory()
         except (OSError, ValueError) as exc:
             raise StoreWriteError(f"cannot commit the search index: {exc}") from exc
 

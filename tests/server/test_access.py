@@ -134,3 +134,18 @@ def test_raw_sql_reference_queries_see_only_allowed_rows(
 
 
 # The route x role x membership matrix lives in test_access_matrix.py (every route of the app).
+
+
+def test_two_newsrooms_with_as_many_cables_never_share_cached_facet_counts(desk: Desk) -> None:
+    # The all-documents facet counts are cached per index commit; a scoped search's entry is keyed
+    # by its allowed ids, so a newsroom with the same NUMBER of cables never gets another's counts.
+    ids = sorted(desk.store.ids())
+    first, second = frozenset(ids[:300]), frozenset(ids[-300:])
+    for allowed in (first, second, first):
+        mine = access.ScopedDesk(desk, allowed)
+        res = mine.search(ALL, limit=0, facets=True)  # matches all: the cached all-documents path
+        years: dict[str, int] = {}
+        for cable in desk.store.get_many(sorted(allowed)).values():
+            years[str(cable.created.year)] = years.get(str(cable.created.year), 0) + 1
+        assert res.total == len(allowed)
+        assert res.facets["year"] == dict(sorted(years.items(), key=lambda kv: (-kv[1], kv[0]))[:50])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import pytest
 import tantivy
 from fastapi.testclient import TestClient
 from server_kit import MEXICO_Q, Server
@@ -111,3 +112,20 @@ def test_a_token_in_use_is_marked_used_without_a_write_per_request(
     assert app_client.get("/api/me", headers=headers).status_code == 200
     assert last_used() == first  # within the minute: read only, no commit
     accounts.revoke_token(token_id)
+
+
+@pytest.mark.parametrize("share", [0.05, 0.95])  # few allowed: keep them; most allowed: drop the rest
+def test_a_scoped_search_counts_exactly_the_allowed_cables_whichever_side_the_filter_names(
+    desk: Desk, share: float
+) -> None:
+    ids = sorted(desk.store.ids())
+    allowed = frozenset(ids[: int(len(ids) * share)])
+    mine = access.ScopedDesk(desk, allowed)
+    searcher = mine.index.searcher("cables")
+    assert isinstance(searcher, access.ScopedSearcher)
+    assert searcher.num_docs == len(allowed)
+    for q in ("year:1960..2011", "government", "sedena OR semar"):
+        res = mine.search(q, limit=2000, facets=True)
+        truth = set(desk.matching_ids(q)) & allowed
+        assert res.total == len(truth) and {h["id"] for h in res.hits} == truth
+        assert sum(res.facets.get("year", {}).values()) == len(truth)
