@@ -7,7 +7,7 @@ and can be rebuilt from :meth:`Store.iter_cables` at any time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from cabledesk.model import Cable, LedgerEntry
@@ -68,3 +68,15 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def keyset_pages(fetch: Callable[[str], Sequence[Sequence[Any]]]) -> Iterator[Sequence[Any]]:
+    """Rows of a query paged by its first column: ``fetch(last)`` returns the page after ``last``.
+
+    Each page is its own short read (no transaction stays open while the caller works), and a
+    row written meanwhile after ``last`` is still reached. Shared by both store backends.
+    """
+    last = ""
+    while rows := fetch(last):
+        yield from rows
+        last = rows[-1][0]

@@ -24,6 +24,7 @@ import psycopg
 
 from cabledesk.errors import NotFoundError, StoreError, StoreWriteError
 from cabledesk.model import Cable, LedgerEntry, LedgerStatus
+from cabledesk.store.base import keyset_pages
 from cabledesk.store.pg_migrate import libpq_url, migrate_pg, redact
 from cabledesk.store.sqlite import (
     _CABLE_COLUMNS,
@@ -278,24 +279,14 @@ class PostgresStore:
 
     def ids(self) -> Iterator[str]:
         """Every id in id order (bytewise: the column is COLLATE "C"), paged."""
-        last = ""
-        while True:
-            rows = self._all("SELECT id FROM cables WHERE id > %s ORDER BY id LIMIT 10000", (last,))
-            if not rows:
-                return
-            yield from (r[0] for r in rows)
-            last = rows[-1][0]
+        sql = "SELECT id FROM cables WHERE id > %s ORDER BY id LIMIT 10000"
+        return (r[0] for r in keyset_pages(lambda last: self._all(sql, (last,))))
 
     def iter_cables(self, batch_size: int = 500) -> Iterator[Cable]:
         """Every current cable in id order, ``batch_size`` rows in memory at a time."""
-        last = ""
-        while True:
-            rows = self._all(f"{_CURRENT} WHERE c.id > %s ORDER BY c.id LIMIT %s", (last, batch_size))
-            if not rows:
-                return
-            for _cid, data in rows:
-                yield Cable.from_dict(_load(bytes(data)))
-            last = rows[-1][0]
+        sql = f"{_CURRENT} WHERE c.id > %s ORDER BY c.id LIMIT %s"
+        for _cid, data in keyset_pages(lambda last: self._all(sql, (last, batch_size))):
+            yield Cable.from_dict(_load(bytes(data)))
 
     def content_hashes(self) -> dict[str, str]:
         """{id: content hash of the current version}, for consistency checks."""

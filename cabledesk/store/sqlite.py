@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from cabledesk.errors import NotFoundError, SchemaError, StoreError, StoreWriteError
 from cabledesk.model import Cable, LedgerEntry, LedgerStatus
+from cabledesk.store.base import keyset_pages
 from cabledesk.store.schema import migrate, read_version
 
 #: Ledger statuses that settle an item: a resumed ingest skips items that have any of them.
@@ -400,24 +401,14 @@ class SQLiteStore:
 
     def ids(self) -> Iterator[str]:
         """Every id in id order, paged so no read transaction stays open between pages."""
-        last = ""
-        while True:
-            rows = self._all("SELECT id FROM cables WHERE id > ? ORDER BY id LIMIT 10000", (last,))
-            if not rows:
-                return
-            yield from (r[0] for r in rows)
-            last = rows[-1][0]
+        sql = "SELECT id FROM cables WHERE id > ? ORDER BY id LIMIT 10000"
+        return (r[0] for r in keyset_pages(lambda last: self._all(sql, (last,))))
 
     def iter_cables(self, batch_size: int = 500) -> Iterator[Cable]:
         """Every current cable in id order, ``batch_size`` rows in memory at a time."""
-        last = ""
-        while True:
-            rows = self._all(f"{_CURRENT} WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, batch_size))
-            if not rows:
-                return
-            for _cid, data in rows:
-                yield Cable.from_dict(_load(data))
-            last = rows[-1][0]
+        sql = f"{_CURRENT} WHERE c.id > ? ORDER BY c.id LIMIT ?"
+        for _cid, data in keyset_pages(lambda last: self._all(sql, (last, batch_size))):
+            yield Cable.from_dict(_load(data))
 
     def content_hashes(self) -> dict[str, str]:
         """{id: content hash of the current version}, for consistency checks."""
