@@ -33,6 +33,11 @@ class Forbidden(CollabError):
     """The user may see the item but not change it (a colleague's note, and not an admin)."""
 
 
+def _json_fields(item: Any) -> dict[str, Any]:
+    """A note, tag or star as JSON-ready fields: its times as ISO 8601 text."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(item).items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """A note on paragraph ``paragraph`` of a cable (0: the cable as a whole)."""
@@ -47,9 +52,7 @@ class Note:
     updated: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["created"], d["updated"] = self.created.isoformat(), self.updated.isoformat()
-        return d
+        return _json_fields(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +67,7 @@ class Tag:
     created: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["created"] = self.created.isoformat()
-        return d
+        return _json_fields(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +80,7 @@ class Star:
     created: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["created"] = self.created.isoformat()
-        return d
+        return _json_fields(self)
 
 
 #: Rows the user may see: their own, and the shared ones of their organisation's members.
@@ -99,7 +98,9 @@ def _visible_cable(desk: Desk, cable_id: str) -> str:
 def _may_share(user: User, shared: bool, what: str) -> None:
     """Annotating for the whole newsroom is an editor's (or admin's) right; a reader's notes stay private."""
     if shared and user.role == "reader":
-        raise Forbidden(f"sharing {what} with your organisation needs the editor role; readers' notes are private")
+        raise Forbidden(
+            f"sharing {what} with your organisation needs the editor role; readers' notes are private"
+        )
 
 
 def _who(user: User) -> tuple[int, int]:
@@ -150,18 +151,28 @@ def add_note(
 
 def delete_note(accounts: Accounts, desk: Desk, user: User, note_id: int, remote: str | None = None) -> None:
     """Delete a note: its author, or an admin of the organisation it is shared with, may."""
+    _delete(accounts, desk, user, "notes", note_id, ("note", "delete", "note_delete", "note"), remote)
+
+
+def _delete(
+    accounts: Accounts, desk: Desk, user: User, table: str, item_id: int,
+    words: tuple[str, str, str, str], remote: str | None,
+) -> None:  # fmt: skip
+    """Delete row ``item_id`` of ``table`` (notes or cable_tags) when ``user`` sees it and wrote it or
+    is an admin; ``words``: (noun, verb of the refusal, audit action, audit detail key)."""
+    noun, verb, action, key = words
     rows = accounts.run(
-        f"SELECT x.cable_id, x.author_id FROM notes x JOIN users u ON u.id = x.author_id "
+        f"SELECT x.cable_id, x.author_id FROM {table} x JOIN users u ON u.id = x.author_id "
         f"WHERE x.id = %s AND {_VISIBLE}",
-        (note_id, *_who(user)),
+        (item_id, *_who(user)),
     )
     if not rows or not desk.store.has(rows[0][0]):
-        raise NotFoundError(f"no note {note_id}")
+        raise NotFoundError(f"no {noun} {item_id}")
     cid, author_id = rows[0]
     if author_id != user.id and user.role != "admin":
-        raise Forbidden("only the note's author or an admin may delete it")
-    accounts.run("DELETE FROM notes WHERE id = %s", (note_id,))
-    audit.record(accounts, "note_delete", user=user.name, target=cid, detail={"note": note_id}, remote=remote)
+        raise Forbidden(f"only the {noun}'s author or an admin may {verb} it")
+    accounts.run(f"DELETE FROM {table} WHERE id = %s", (item_id,))
+    audit.record(accounts, action, user=user.name, target=cid, detail={key: item_id}, remote=remote)
 
 
 # -- tags --------------------------------------------------------------------------------------
@@ -205,18 +216,7 @@ def add_tag(
 
 def delete_tag(accounts: Accounts, desk: Desk, user: User, tag_id: int, remote: str | None = None) -> None:
     """Remove a tag: its author, or an admin of the organisation it is shared with, may."""
-    rows = accounts.run(
-        f"SELECT x.cable_id, x.author_id FROM cable_tags x JOIN users u ON u.id = x.author_id "
-        f"WHERE x.id = %s AND {_VISIBLE}",
-        (tag_id, *_who(user)),
-    )
-    if not rows or not desk.store.has(rows[0][0]):
-        raise NotFoundError(f"no tag {tag_id}")
-    cid, author_id = rows[0]
-    if author_id != user.id and user.role != "admin":
-        raise Forbidden("only the tag's author or an admin may remove it")
-    accounts.run("DELETE FROM cable_tags WHERE id = %s", (tag_id,))
-    audit.record(accounts, "tag_delete", user=user.name, target=cid, detail={"tag_id": tag_id}, remote=remote)
+    _delete(accounts, desk, user, "cable_tags", tag_id, ("tag", "remove", "tag_delete", "tag_id"), remote)
 
 
 # -- starred searches --------------------------------------------------------------------------

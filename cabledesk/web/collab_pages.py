@@ -11,6 +11,7 @@ call (their ``request.state.user`` is set by the middleware; the embedded mode n
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -132,15 +133,7 @@ async def add_note_form(request: Request, cable_id: str) -> Response:
 
 @router.post("/notes/{note_id}/delete")
 async def delete_note_form(request: Request, note_id: int) -> Response:
-    form = await _form(request)
-    try:
-        await run_in_threadpool(
-            collab.delete_note, _accounts(request), desk_of(request), current_user(request), note_id,
-            _remote(request),
-        )  # fmt: skip
-    except REFUSED as exc:
-        return _refused(request, exc)
-    return _back(safe_next(form.get("back")))
+    return await _delete_form(request, collab.delete_note, note_id)
 
 
 @router.post("/cable/{cable_id}/tags")
@@ -158,12 +151,16 @@ async def add_tag_form(request: Request, cable_id: str) -> Response:
 
 @router.post("/tags/{tag_id}/delete")
 async def delete_tag_form(request: Request, tag_id: int) -> Response:
+    return await _delete_form(request, collab.delete_tag, tag_id)
+
+
+async def _delete_form(request: Request, delete: Callable[..., None], item_id: int) -> Response:
+    """Delete a note or tag (``collab.delete_note``/``delete_tag``), then back to the page it was on."""
     form = await _form(request)
     try:
         await run_in_threadpool(
-            collab.delete_tag, _accounts(request), desk_of(request), current_user(request), tag_id,
-            _remote(request),
-        )  # fmt: skip
+            delete, _accounts(request), desk_of(request), current_user(request), item_id, _remote(request)
+        )
     except REFUSED as exc:
         return _refused(request, exc)
     return _back(safe_next(form.get("back")))

@@ -8,6 +8,7 @@ middleware: a user is known, POST and DELETE made with a session cookie carried 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -76,12 +77,7 @@ def post_note(request: Request, cable_id: CableId, body: NoteIn) -> Any:
 
 @router.delete("/notes/{note_id}", status_code=204, summary="Delete a note (author or admin)")
 def remove_note(request: Request, note_id: int) -> Response:
-    try:
-        collab.delete_note(_accounts(request), desk_of(request), current_user(request), note_id,
-                           remote=_remote(request))  # fmt: skip
-    except collab.Forbidden as exc:
-        return _refused(exc)
-    return Response(status_code=204)
+    return _delete(request, collab.delete_note, note_id)
 
 
 @router.get("/cable/{cable_id}/tags", summary="Newsroom tags you may see on a cable")
@@ -102,9 +98,13 @@ def post_tag(request: Request, cable_id: CableId, body: TagIn) -> Any:
 
 @router.delete("/tags/{tag_id}", status_code=204, summary="Remove a tag (author or admin)")
 def remove_tag(request: Request, tag_id: int) -> Response:
+    return _delete(request, collab.delete_tag, tag_id)
+
+
+def _delete(request: Request, delete: Callable[..., None], item_id: int) -> Response:
+    """204 once ``collab.delete_note``/``delete_tag`` removed the item; 403/404 as the library says."""
     try:
-        collab.delete_tag(_accounts(request), desk_of(request), current_user(request), tag_id,
-                          remote=_remote(request))  # fmt: skip
+        delete(_accounts(request), desk_of(request), current_user(request), item_id, remote=_remote(request))
     except collab.Forbidden as exc:
         return _refused(exc)
     return Response(status_code=204)
