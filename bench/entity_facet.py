@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from cabledesk.desk import Desk
-from cabledesk.enrich.entities import entity_facet
+from cabledesk.enrich.entity_read import entity_facet
 from cabledesk.search import matching_ids
 
 TABLES = ("entity_meta", "entity_cables", "entity_heads", "entity_mentions", "entity_roles",

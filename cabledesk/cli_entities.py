@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
     from cabledesk import cli as c
     from cabledesk import render
     from cabledesk.enrich import entities as ent
+    from cabledesk.enrich import entity_read
 
     def store_of(db: Path, as_json: bool, readonly: bool = True) -> Any:
         desk = c._desk(db, as_json, readonly=readonly)
@@ -48,7 +49,7 @@ def register(app: typer.Typer) -> None:
     def guard(as_json: bool, fn: Any) -> Any:
         try:
             return fn()
-        except ent.AmbiguousEntityError as exc:
+        except entity_read.AmbiguousEntityError as exc:
             c._fail(str(exc), code=c.EXIT_USAGE, as_json=as_json)
         except (NotFoundError, CabledeskError) as exc:
             c._fail(str(exc), as_json=as_json)
@@ -112,7 +113,7 @@ def register(app: typer.Typer) -> None:
         """People, organisations and places in one cable, with their mentions."""
         desk = store_of(db, as_json)
         try:
-            data = guard(as_json, lambda: ent.entities_for_cable(desk.store, cable_id))
+            data = guard(as_json, lambda: entity_read.entities_for_cable(desk.store, cable_id))
         finally:
             desk.close()
         if as_json:
@@ -212,7 +213,7 @@ def register(app: typer.Typer) -> None:
         """One person, organisation or place: mentions by date, roles, co-occurring entities, cables signed."""
         desk = store_of(db, as_json)
         try:
-            d = guard(as_json, lambda: ent.entity_detail(desk.store, name_or_id, limit=limit))
+            d = guard(as_json, lambda: entity_read.entity_detail(desk.store, name_or_id, limit=limit))
         finally:
             desk.close()
         if as_json:

@@ -18,32 +18,22 @@ from typing import IO, Any, Literal
 
 from cabledesk.enrich import aliases as al
 from cabledesk.enrich import work as wk
-from cabledesk.enrich.entity_read import (  # the read helpers: one copy, for both backends
-    ENTITY_TYPES,
-    FACET_MAX_IDS,
-    AmbiguousEntityError,
-    _stored_rows,
-    ambiguous_names,
-    cable_ids_for_entity,
-    entities_for_cable,
-    entity_detail,
-    entity_facet,
-    entity_facet_items,
-    entity_months,
-    find_entities,
-    has_entities,
-    resolve_one,
-    top_entities,
-)
+from cabledesk.enrich.entity_read import _stored_rows, resolve_one
 from cabledesk.enrich.entity_store import EntityStore
 from cabledesk.enrich.ner import PIPELINE_VERSION, Extractor, TrueCase
 from cabledesk.errors import CabledeskError, NotFoundError
 from cabledesk.store.sqlite import SQLiteStore
 
 __all__ = [
-    "EnrichSummary", "default_processes", "default_truecase", "enrich", "export", "merge", "split", "undo",
-    "ENTITY_TYPES", "FACET_MAX_IDS", "AmbiguousEntityError", "ambiguous_names", "cable_ids_for_entity", "entities_for_cable", "entity_detail", "entity_facet", "entity_facet_items", "entity_months", "find_entities", "has_entities", "resolve_one", "top_entities",
-]  # fmt: skip
+    "EnrichSummary",
+    "default_processes",
+    "default_truecase",
+    "enrich",
+    "export",
+    "merge",
+    "split",
+    "undo",
+]
 
 Progress = Callable[[int, int], None]
 

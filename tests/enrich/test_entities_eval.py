@@ -29,7 +29,7 @@ TOLERANCE = 0.02
 
 
 def _stored_predictions(store: SQLiteStore, labels: list[dict]) -> tuple[dict, dict]:
-    from cabledesk.enrich.entities import entities_for_cable
+    from cabledesk.enrich.entity_read import entities_for_cable
 
     pred: dict[ev.Key, list[ev.Item]] = {}
     entity_of: dict[tuple[str, int, int, int], str] = {}

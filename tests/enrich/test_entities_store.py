@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from cabledesk.cli import app
 from cabledesk.enrich import entities as ent
+from cabledesk.enrich import entity_read
 from cabledesk.enrich.entity_store import EntityStore
 from cabledesk.store import SQLiteStore, open_store
 
@@ -24,7 +25,7 @@ ent_store = kit.ent_store
 
 def _entity(store: SQLiteStore, cable_id: str, text: str) -> dict:
     """The entity of ``cable_id`` that has a mention written ``text``."""
-    for e in ent.entities_for_cable(store, cable_id)["entities"]:
+    for e in entity_read.entities_for_cable(store, cable_id)["entities"]:
         if any(m["text"] == text for m in e["mentions"]):
             return e
     raise AssertionError(f"no mention {text!r} in {cable_id}")
@@ -66,7 +67,7 @@ def test_mexico_institutions_are_organisations_and_cities_places(ent_store: SQLi
 def test_cable_entities_follow_the_json_contract_and_point_into_paragraph_text(
     ent_store: SQLiteStore,
 ) -> None:
-    data = ent.entities_for_cable(ent_store, "10mexico83")
+    data = entity_read.entities_for_cable(ent_store, "10mexico83")
     assert set(data) == {"id", "entities"} and data["id"] == "10MEXICO83"
     cable = ent_store.get("10MEXICO83")
     for e in data["entities"]:
@@ -79,20 +80,22 @@ def test_cable_entities_follow_the_json_contract_and_point_into_paragraph_text(
 
 
 def test_roles_carry_the_title_and_the_month_it_was_seen(ent_store: SQLiteStore) -> None:
-    d = ent.entity_detail(ent_store, "Gutierrez Fernandez")
+    d = entity_read.entity_detail(ent_store, "Gutierrez Fernandez")
     roles = {r["title"]: r["span"] for r in d["roles"]}
     assert roles.get("Undersecretary for Governance") == "2009-10"
-    assert any(r["title"] == "NAS Director" for r in ent.entity_detail(ent_store, "Keith Mines")["roles"])
+    assert any(
+        r["title"] == "NAS Director" for r in entity_read.entity_detail(ent_store, "Keith Mines")["roles"]
+    )
 
 
 def test_entity_detail_lists_signed_cables_and_mentions_in_date_order(ent_store: SQLiteStore) -> None:
-    d = ent.entity_detail(ent_store, "Feeley")
+    d = entity_read.entity_detail(ent_store, "Feeley")
     assert "10MEXICO83" in d["signed"]
     dates = [m["created"] for m in d["mention_list"]]
     assert dates == sorted(dates)
     assert {"09MEXICO3101", "10MEXICO83"} <= set(d["cable_ids"])
-    assert ent.cable_ids_for_entity(ent_store, "Calderón") == sorted(
-        ent.cable_ids_for_entity(ent_store, "FCH")
+    assert entity_read.cable_ids_for_entity(ent_store, "Calderón") == sorted(
+        entity_read.cable_ids_for_entity(ent_store, "FCH")
     )
 
 
@@ -106,9 +109,9 @@ def test_second_enrich_processes_only_changed_cables(rw_db: Path) -> None:
         with es.transaction() as c:
             c.execute("UPDATE entity_cables SET content_hash = 'stale' WHERE cable_id = '10MEXICO83'")
         assert es.pending() == ["10MEXICO83"]
-        before = ent.entities_for_cable(store, "10MEXICO83")
+        before = entity_read.entities_for_cable(store, "10MEXICO83")
         assert ent.enrich(store).processed == 1
-        assert ent.entities_for_cable(store, "10MEXICO83") == before
+        assert entity_read.entities_for_cable(store, "10MEXICO83") == before
     finally:
         store.close()
 
@@ -117,25 +120,25 @@ def test_merge_split_and_undo_are_recorded_and_reversible(rw_db: Path) -> None:
     store = open_store(rw_db)
     assert isinstance(store, SQLiteStore)
     try:
-        a = ent.resolve_one(store, "Keith Mines")
-        b = ent.resolve_one(store, "Tello Peon")
+        a = entity_read.resolve_one(store, "Keith Mines")
+        b = entity_read.resolve_one(store, "Tello Peon")
         merged = ent.merge(store, a["entity_id"], b["entity_id"])
         assert (
-            ent.resolve_one(store, "Keith Mines")["entity_id"]
-            == ent.resolve_one(store, "Tello Peon")["entity_id"]
+            entity_read.resolve_one(store, "Keith Mines")["entity_id"]
+            == entity_read.resolve_one(store, "Tello Peon")["entity_id"]
         )
         assert merged["entity_id"] in {a["entity_id"], b["entity_id"]}
         assert ent.undo(store)["kind"] == "merge"
         assert (
-            ent.resolve_one(store, "Keith Mines")["entity_id"]
-            != ent.resolve_one(store, "Tello Peon")["entity_id"]
+            entity_read.resolve_one(store, "Keith Mines")["entity_id"]
+            != entity_read.resolve_one(store, "Tello Peon")["entity_id"]
         )
-        f = ent.resolve_one(store, "John Feeley")
+        f = entity_read.resolve_one(store, "John Feeley")
         res = ent.split(store, f["entity_id"], "FEELEY")  # the 10MEXICO83 signature, linked across cables
         assert res["detached"] and res["detached"][0] != f["entity_id"]
-        assert "10MEXICO83" not in ent.cable_ids_for_entity(store, "John Feeley")
+        assert "10MEXICO83" not in entity_read.cable_ids_for_entity(store, "John Feeley")
         assert ent.undo(store)["kind"] == "split"
-        assert "10MEXICO83" in ent.cable_ids_for_entity(store, "John Feeley")
+        assert "10MEXICO83" in entity_read.cable_ids_for_entity(store, "John Feeley")
         assert ent.undo(store) is None
     finally:
         store.close()

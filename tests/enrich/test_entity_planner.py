@@ -13,6 +13,7 @@ import test_entities_kit as kit
 
 from cabledesk.desk import Desk
 from cabledesk.enrich import entities as ent
+from cabledesk.enrich import entity_read
 from cabledesk.enrich.ner import Extractor
 from cabledesk.enrich.planner import OUT, Memo, Planner, load_memo
 from cabledesk.enrich.work import WorkStats
@@ -70,5 +71,5 @@ def test_enrich_on_two_worker_processes_writes_what_a_serial_run_writes(tmp_path
             summary = ent.enrich(desk.store, n_process=workers, stats=stats)
             assert summary.processed == len(MIXED_CASE)
             assert stats.cpu_seconds > 0 and 0 < stats.model_words < stats.all_words
-            results.append({i: ent.entities_for_cable(desk.store, i) for i in MIXED_CASE})
+            results.append({i: entity_read.entities_for_cable(desk.store, i) for i in MIXED_CASE})
     assert results[0] == results[1]

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from test_entities_kit import ent_db  # noqa: F401  (session fixture: the labelled cables, enriched)
 
 from cabledesk.desk import Desk
-from cabledesk.enrich.entities import entities_for_cable, entity_facet, entity_facet_items, resolve_one
+from cabledesk.enrich.entity_read import entities_for_cable, entity_facet, entity_facet_items, resolve_one
 from cabledesk.store import index_path_for
 from cabledesk.web.cableview import paragraph_views
 from cabledesk.web.server import create_app
