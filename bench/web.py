@@ -51,11 +51,17 @@ def _serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     code = f"from cabledesk.web.server import run; run({str(db)!r}, host='127.0.0.1', port={port})"
     proc = subprocess.Popen([sys.executable, "-c", code])
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    wait_up(proc, url + "/api/stats", {}, 30)
+    return proc, url
+
+
+def wait_up(proc: subprocess.Popen[bytes], probe: str, headers: dict[str, str], seconds: float) -> None:
+    """Return once ``probe`` answers 200; kill ``proc`` and stop if it dies or ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            if httpx.get(url + "/api/stats", timeout=2).status_code == 200:
-                return proc, url
+            if httpx.get(probe, headers=headers, timeout=2).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline or proc.poll() is not None:
@@ -132,12 +138,16 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
         if tmp is not None:
             tmp.cleanup()
-    print(f"GET /api/search, {len(QUERIES)} queries cycled, limit=20 with facets and snippets, "
-          f"{n_cables:,} cables, 1 Uvicorn process on 127.0.0.1")
+    print(
+        f"GET /api/search, {len(QUERIES)} queries cycled, limit=20 with facets and snippets, "
+        f"{n_cables:,} cables, 1 Uvicorn process on 127.0.0.1"
+    )
     print("| clients | requests | errors | req/s | p50 ms | p99 ms |")
     print("|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['clients']} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+        print(
+            f"| {r['clients']} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+        )
     return 1 if any(r["errors"] for r in rows) else 0
 
 

@@ -42,7 +42,7 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from web import QUERIES, _free_port  # noqa: E402  (the SQLite bench's queries: same workload)
+from web import QUERIES, _free_port, wait_up  # noqa: E402  (the SQLite bench's queries: same workload)
 
 from cabledesk.desk import Desk  # noqa: E402
 from cabledesk.server import access  # noqa: E402
@@ -86,18 +86,8 @@ def _serve(url: str, index: Path, token: str, workers: int) -> tuple[subprocess.
     env = {**os.environ, "CABLEDESK_INDEX": str(index), "CABLEDESK_DB": url}
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            r = httpx.get(base + "/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=2)
-            if r.status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise SystemExit("server did not start")
-        time.sleep(0.2)
+    wait_up(proc, base + "/api/me", {"Authorization": f"Bearer {token}"}, 60)
+    return proc, base
 
 
 async def _level(
