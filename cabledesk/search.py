@@ -327,20 +327,27 @@ def _facets(
 
 def _count(searcher: tantivy.Searcher, q: tantivy.Query, size: int) -> dict[str, dict[str, int]]:
     """Exact counts of every facet: one aggregation, or one per facet where tantivy refuses that."""
-    spec = {
-        name: {"terms": {"field": fld, "size": size, "segment_size": _SEGMENT_TERMS}}
-        for name, fld in FACET_FIELDS.items()
-    }
+    spec = {name: {"terms": _terms(fld, size)} for name, fld in FACET_FIELDS.items()}
     try:
         agg = searcher.aggregate(q, spec)
     except ValueError as exc:
         if _BUCKET_LIMIT not in str(exc):
             raise
         return {name: facet_count(searcher, q, fld, size) for name, fld in FACET_FIELDS.items()}
-    return {
-        name: {_key(b["key"]): int(b["doc_count"]) for b in agg.get(name, {}).get("buckets", [])}
-        for name in FACET_FIELDS
-    }
+    return {name: _buckets(agg.get(name, {})) for name in FACET_FIELDS}
+
+
+def _terms(field: str, size: int, include: str | None = None) -> dict[str, Any]:
+    """A terms aggregation exact per segment (every value of a segment collected)."""
+    terms: dict[str, Any] = {"field": field, "size": size, "segment_size": _SEGMENT_TERMS}
+    if include is not None:
+        terms["include"] = f"(?s){include}"
+    return terms
+
+
+def _buckets(result: dict[str, Any]) -> dict[str, int]:
+    """{value: count} of one terms aggregation's result."""
+    return {_key(b["key"]): int(b["doc_count"]) for b in result.get("buckets", [])}
 
 
 #: tantivy refuses an aggregation whose buckets, counted per segment (segments x values, summed over
@@ -360,12 +367,11 @@ def facet_count(
     leading characters (regex ``include``), recursively: each part's counts are exact, so the
     union's largest ``size`` are too. ``prefix`` is the part (a regex of leading characters).
     """
-    terms: dict[str, Any] = {"field": field, "size": size, "segment_size": _SEGMENT_TERMS}
-    if prefix is not None:
-        terms["include"] = f"(?s){prefix}.*"
     try:
-        agg = searcher.aggregate(q, {"f": {"terms": terms}})
-        return {_key(b["key"]): int(b["doc_count"]) for b in agg["f"]["buckets"]}
+        agg = searcher.aggregate(
+            q, {"f": {"terms": _terms(field, size, None if prefix is None else prefix + ".*")}}
+        )
+        return _buckets(agg["f"])
     except ValueError as exc:
         depth = 0 if prefix is None else prefix.count("[")
         if _BUCKET_LIMIT not in str(exc) or depth >= _MAX_DEPTH or field == FACET_FIELDS["year"]:
@@ -380,10 +386,7 @@ def _split_count(
     for part in _PARTS:
         out.update(facet_count(searcher, q, field, size, prefix + part))
     if prefix:  # values that end right at the prefix (no further character to split on)
-        agg = searcher.aggregate(
-            q, {"f": {"terms": {"field": field, "size": size, "include": f"(?s){prefix}"}}}
-        )
-        out.update({_key(b["key"]): int(b["doc_count"]) for b in agg["f"]["buckets"]})
+        out.update(_buckets(searcher.aggregate(q, {"f": {"terms": _terms(field, size, prefix)}})["f"]))
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))[:size])
 
 
