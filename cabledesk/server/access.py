@@ -169,8 +169,14 @@ def resolve(
 
 
 _T = TypeVar("_T")
-_CACHE: dict[tuple[Any, ...], frozenset[str]] = {}
-_CACHE_LOCK = threading.Lock()
+#: Per-process caches, each bounded and least-recently-stored first out (see :func:`_remember`).
+_CACHE: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()  # allowed ids
+_FILTERS: OrderedDict[tuple[str, frozenset[int]], tantivy.Query] = OrderedDict()
+_HASHES: OrderedDict[frozenset[str], frozenset[int]] = OrderedDict()
+_OUTSIDE: OrderedDict[tuple[int, frozenset[int]], tuple[frozenset[int], frozenset[int]]] = OrderedDict()
+_GENERATIONS: dict[tuple[str, str], tuple[tuple[int, int, int], frozenset[int]]] = {}
+_FILTER_LOCK = threading.Lock()
+FILTER_CACHE_SIZE = 32
 #: Held while a cold cache entry (an id set of up to 251,287 cables) is computed: 50 readers arriving
 #: together wait for one computation instead of running 50 of them side by side.
 _COMPUTE_LOCK = threading.RLock()
@@ -186,7 +192,7 @@ def allowed_ids(desk: Desk, colls: Sequence[Collection], ledger_id: int | None =
     key = (str(desk.db), ledger, tuple(colls))
 
     def lookup() -> frozenset[str] | None:
-        with _CACHE_LOCK:
+        with _FILTER_LOCK:
             return _CACHE.get(key)
 
     return _single_flight(lookup, lambda: _compute_allowed(desk, colls, key))
@@ -212,26 +218,14 @@ def _compute_allowed(desk: Desk, colls: Sequence[Collection], key: tuple[Any, ..
             ids.update(r[0] for r in rows)
         else:
             ids.update(matching_ids(desk.index, c.spec, resolvers=desk.resolvers))
-    found = frozenset(ids)
-    with _CACHE_LOCK:
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = found
-    return found
+    return _remember(_CACHE, key, frozenset(ids), limit=64)
 
 
-_FILTERS: OrderedDict[tuple[str, frozenset[int]], tantivy.Query] = OrderedDict()
-_HASHES: OrderedDict[frozenset[str], frozenset[int]] = OrderedDict()
-_OUTSIDE: OrderedDict[tuple[int, frozenset[int]], tuple[frozenset[int], frozenset[int]]] = OrderedDict()
-_GENERATIONS: dict[tuple[str, str], tuple[tuple[int, int, int], frozenset[int]]] = {}
-_FILTER_LOCK = threading.Lock()
-FILTER_CACHE_SIZE = 32
-
-
-def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> Any:
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, limit: int = FILTER_CACHE_SIZE) -> Any:
+    """Store ``value`` under ``key``, dropping the oldest entries beyond ``limit``; returns ``value``."""
     with _FILTER_LOCK:
         cache[key] = value
-        while len(cache) > FILTER_CACHE_SIZE:
+        while len(cache) > limit:
             cache.popitem(last=False)
     return value
 
