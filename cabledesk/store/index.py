@@ -32,6 +32,7 @@ import tantivy
 from cabledesk import textnorm
 from cabledesk.errors import StoreError, StoreWriteError
 from cabledesk.model import Cable
+from cabledesk.store.codec import dumps
 
 #: Bump when the field layout or the analyzer changes: an index of another version is rebuilt empty.
 #: (Whether ``cables/`` stores ``text`` is not part of it: see :meth:`CableIndex._open`.)
@@ -171,11 +172,6 @@ def _common_fields(c: Cable) -> dict[str, list[Any]]:
     return f
 
 
-def _json(obj: Any) -> str:
-    """Compact JSON for ``IndexWriter.add_json``."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
 def _documents(c: Cable) -> tuple[dict[str, list[Any]], list[dict[str, list[Any]]]]:
     """The cable document and its paragraph documents as {field: [values]} (one pass over the cable)."""
     common = _common_fields(c)
@@ -249,8 +245,8 @@ PreparedDocs = tuple[str, str, list[str]]
 def cable_documents(c: Cable) -> PreparedDocs:
     """Both indexes' documents of one cable, built once (in a worker process when ingesting)."""
     cable, paras = _own_fields(c)
-    head = _json(_common_fields(c))[:-1] + ","  # '{"id":[..],...,' once, then each document's own fields
-    out = head + _json(cable)[1:], [head + _json(d)[1:] for d in paras]
+    head = dumps(_common_fields(c))[:-1] + ","  # '{"id":[..],...,' once, then each document's own fields
+    out = head + dumps(cable)[1:], [head + dumps(d)[1:] for d in paras]
     # Text the index cannot take (lone surrogates) fails here, in the parser process, as add_text did.
     out[0].encode("utf-8")
     for d in out[1]:

@@ -29,6 +29,7 @@ from urllib.parse import quote
 from cabledesk.errors import NotFoundError, SchemaError, StoreError, StoreWriteError
 from cabledesk.model import Cable, LedgerEntry, LedgerStatus
 from cabledesk.store.base import keyset_pages
+from cabledesk.store.codec import dumps, dumps_bytes
 from cabledesk.store.schema import migrate, read_version
 
 #: Ledger statuses that settle an item: a resumed ingest skips items that have any of them.
@@ -67,11 +68,6 @@ _WRITE_ERRORS = {
 def _now() -> str:
     """One ISO UTC timestamp per batch, so a batch's rows share it."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _dumps(obj: Any) -> str:
-    """Compact JSON that keeps non-ASCII text readable in Datasette."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def _clean(text: str | None) -> str | None:
@@ -129,19 +125,18 @@ class PreparedCable:
 def prepare_cable(cable: Cable) -> PreparedCable:
     """Everything the writer needs for one cable, computed without touching the database."""
     d = cable.to_dict()
-    data = _dumps(d)
     try:
-        raw = data.encode("utf-8")
+        raw = dumps_bytes(d)
     except UnicodeEncodeError:  # lone surrogates: keep them exactly, escaped in the JSON
         raw = json.dumps(d, separators=(",", ":")).encode("ascii")
         d = json.loads(_clean(json.dumps(d, ensure_ascii=False)) or "{}")
     cb, decl = d["classified_by"], d["declassify"]
     columns = (
         d["created"], cable.year, d["released"], d["origin"], d["classification"],
-        d["classification_label"], _dumps(d["caveats"]), d["precedence"], d["dtg"], d["from"],
-        _dumps(d["to"]), _dumps(d["info"]), d["subject"], d["subject_marking"], d["signer"],
-        _dumps(cb) if cb is not None else None, _dumps(decl) if decl is not None else None,
-        _dumps(d["conflicts"]), d["body"], d["header"],
+        d["classification_label"], dumps(d["caveats"]), d["precedence"], d["dtg"], d["from"],
+        dumps(d["to"]), dumps(d["info"]), d["subject"], d["subject_marking"], d["signer"],
+        dumps(cb) if cb is not None else None, dumps(decl) if decl is not None else None,
+        dumps(d["conflicts"]), d["body"], d["header"],
     )  # fmt: skip
     return PreparedCable(
         id=d["id"],
