@@ -18,8 +18,6 @@ import tantivy
 FOLD = "cd_fold"
 
 # "MEXICO 00000083 002 OF 005": section-break lines that cut sentences in two.
-#: What every section-break line holds; a cheap test that spares most bodies the line-by-line pattern.
-_BREAK_HINT = re.compile(r"\d{6} \d{3} OF \d")
 _SECTION_BREAK = re.compile(r"^[ \t]*[A-Z][A-Z .'-]* \d{6,8} \d{3} OF \d{3}[ \t]*$", re.MULTILINE)
 _LEVELS = {"U", "C", "S", "TS", "SBU", "FOUO"}
 
@@ -57,7 +55,7 @@ def spans(text: str) -> list[Span]:
 
 def strip_section_breaks(body: str) -> str:
     """Drop "MEXICO 00000083 002 OF 005" lines so a phrase cut by a section break still matches."""
-    return _SECTION_BREAK.sub("", body) if _BREAK_HINT.search(body) else body
+    return _SECTION_BREAK.sub("", body)
 
 
 def marking_terms(marking: str | None) -> list[str]:

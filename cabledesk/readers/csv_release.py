@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,9 +40,9 @@ COLUMNS: tuple[str, ...] = (
 )
 CHUNK = 1 << 20
 
-_SPECIAL = re.compile(r'[\\"]')
 _UNQUOTED_END = re.compile(r"[,\n]")
 _UNESCAPE = re.compile(r"\\(.)", re.S)
+_LITERAL = operator.itemgetter(1)  # the escaped character; a C callable, no template expansion per call
 _CREATED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})$")
 _DIGITS = re.compile(r"^\d+$")
 
@@ -126,7 +127,7 @@ class _Scanner:
                     break
                 if not rec.oversized:
                     raw = self.buf[self.pos + 1 : close]
-                    rec.fields.append(_UNESCAPE.sub(r"\1", raw) if "\\" in raw else raw)
+                    rec.fields.append(_UNESCAPE.sub(_LITERAL, raw) if "\\" in raw else raw)
                 self.pos = close + 1
             else:
                 self._unquoted(rec)
@@ -154,15 +155,23 @@ class _Scanner:
     def _closing_quote(self, rec: _Record) -> int | None:
         """Index of the quote closing the field opened at ``pos``, reading more as needed."""
         i = self.pos + 1
+        quote = -1  # the first quote at or after i in this buffer; len(buf) when there is none
         while True:
-            m = _SPECIAL.search(self.buf, i)
-            if m is not None and m.group() == '"':
-                return m.start()
-            if m is not None and m.end() < len(self.buf):
-                i = m.end() + 1  # a backslash: the next character is literal
+            # str.find runs at memchr speed, a character-class regex one character at a time
+            # (the reader was a fifth of the ingest's single writer thread at Cablegate scale).
+            buf = self.buf
+            if quote < i:
+                found = buf.find('"', i)
+                quote = found if found >= 0 else len(buf)
+            backslash = buf.find("\\", i, quote)
+            if backslash < 0 and quote < len(buf):
+                return quote
+            if 0 <= backslash < len(buf) - 1:
+                i = backslash + 2  # a backslash: the next character is literal
                 continue
+            special = backslash if backslash >= 0 else None  # None: neither before the buffer's end
             if self.dropped + len(self.buf) - self.start > self.cap:
-                upto = m.start() if m is not None else len(self.buf)
+                upto = special if special is not None else len(self.buf)
                 self._forget(upto)
                 rec.fields, rec.oversized = [], True
                 i = upto
@@ -170,6 +179,7 @@ class _Scanner:
             if shift is None:
                 return None
             i -= shift
+            quote = -1
 
     def _unquoted(self, rec: _Record) -> None:
         """An unquoted field (not in the release, tolerated): up to the next comma or newline."""
