@@ -6,10 +6,12 @@ SOURCE is a generated corpus (``bench/make_corpus.py``: cables.csv or a mirror .
 processes, one after the other in the same run: (1) the ingest behind `cabledesk ingest` (read, parse, store, index,
 ledger) with the default worker count; (2) the bare tantivy insert of ``bench/ingest.py`` (same
 reader, id + text, 256 MB heap, no parsing, no store). The ratio is (1)'s cables/s over (2)'s.
-Peak RSS is sampled every 0.25 s over each child's whole process tree (psutil): the writer process
+Peak RSS and CPU are sampled every 0.25 s over each child's whole process tree (psutil): the writer process
 alone, and the tree (writer + parser workers + forkserver); the writer's peak is also split into
 anonymous memory and file-backed pages (tantivy's mmapped segments), and ``--timeline`` logs both
-once a second. Prints JSON, then a markdown row with the load average, so the figure can be judged
+once a second. CPU is also summed per thread name (``cpu_by_thread``: the writer's Python thread,
+tantivy's indexing, merge and docstore threads, the parser workers), which shows where the time goes.
+Prints JSON, then a markdown row with the load average, so the figure can be judged
 on this shared machine.
 """
 
@@ -60,6 +62,42 @@ def rss_parts(pid: int) -> tuple[int, int]:
     return anon, file
 
 
+def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of each thread of a process, by thread id, with the thread's name.
+
+    Names tell the parts apart: ``python`` (the interpreter's threads), ``thrd-tantivy-in``
+    (indexing), ``merge_thread_`` and ``docstore-compre`` (tantivy's background work).
+    """
+    out: dict[int, tuple[str, float]] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")].rstrip("0123456789")
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out[int(tid)] = (name, (int(fields[11]) + int(fields[12])) / _TICK)
+    return out
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def by_thread(threads: dict[tuple[str, int], tuple[str, float]]) -> dict[str, float]:
+    """Last-seen CPU of every thread, summed by ``role:name`` (a thread that ended between two
+    samples loses at most one sampling interval)."""
+    total: dict[str, float] = {}
+    for (role, _tid), (name, secs) in threads.items():
+        key = f"{role}:{name}"
+        total[key] = total.get(key, 0.0) + secs
+    return {k: round(v, 1) for k, v in sorted(total.items(), key=lambda kv: -kv[1])}
+
+
 def run_sampled(
     cmd: list[str], env: dict[str, str] | None = None, timeline: Path | None = None
 ) -> dict[str, object]:
@@ -70,6 +108,7 @@ def run_sampled(
     peak = {"main": 0, "tree": 0, "anon": 0, "file": 0}
     last_line = 0.0
     cpu: dict[int, float] = {}  # pid -> last seen user+system seconds (the tree's CPU time)
+    threads: dict[tuple[str, int], tuple[str, float]] = {}  # (role, tid) -> (name, last seen CPU)
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
@@ -89,6 +128,9 @@ def run_sampled(
                                 tree += c.memory_info().rss
                             t = c.cpu_times()
                             cpu[c.pid] = t.user + t.system
+                        role = "writer" if c is ps else "workers"
+                        for tid, seen in thread_cpu(c.pid).items():
+                            threads[(role, tid)] = seen
                 except psutil.Error:
                     if not ps.is_running():
                         break
@@ -122,6 +164,7 @@ def run_sampled(
         "rss_anon_mb": peak["anon"] // 2**20,
         "rss_file_mb": peak["file"] // 2**20,
         "cpu_seconds": round(sum(cpu.values()), 1),
+        "cpu_by_thread": by_thread(threads),
     }
 
 
@@ -170,7 +213,7 @@ def main() -> int:
         "db_mb": round(db_mb), "index_mb": round(idx_mb),
         "db_mb_per_gb_text": round(db_mb / (text_mb / 1000)) if text_mb else None,
         "index_mb_per_gb_text": round(idx_mb / (text_mb / 1000)) if text_mb else None,
-        "cpu_seconds": full["cpu_seconds"], "cables_per_cpu_s": round(n / max(float(full["cpu_seconds"]), 0.1)),  # type: ignore[arg-type]
+        "cpu_seconds": full["cpu_seconds"], "cpu_by_thread": full["cpu_by_thread"], "cables_per_cpu_s": round(n / max(float(full["cpu_seconds"]), 0.1)),  # type: ignore[arg-type]
         "load_before": [round(x, 1) for x in load_before], "load_after": [round(x, 1) for x in load_after],
         "cores": os.cpu_count(),
     }  # fmt: skip
