@@ -24,6 +24,19 @@ def dumps_bytes(obj: Any) -> bytes:
         return dumps(obj).encode("utf-8")
 
 
+def dumps_utf8(obj: Any) -> str:
+    """Compact JSON text that is valid UTF-8 (what tantivy takes); UnicodeEncodeError for lone surrogates.
+
+    orjson only succeeds on valid text, so the check costs nothing in the common case.
+    """
+    try:
+        return orjson.dumps(obj).decode("utf-8")
+    except orjson.JSONEncodeError:
+        text = dumps(obj)
+        text.encode("utf-8")
+        return text
+
+
 def dumps(obj: Any) -> str:
     """Compact JSON text, non-ASCII kept readable (Datasette shows the stored columns)."""
     try:
@@ -32,4 +45,4 @@ def dumps(obj: Any) -> str:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-__all__ = ["dumps", "dumps_bytes"]
+__all__ = ["dumps", "dumps_bytes", "dumps_utf8"]

@@ -32,7 +32,7 @@ import tantivy
 from cabledesk import textnorm
 from cabledesk.errors import StoreError, StoreWriteError
 from cabledesk.model import Cable
-from cabledesk.store.codec import dumps
+from cabledesk.store.codec import dumps_utf8
 
 #: Bump when the field layout or the analyzer changes: an index of another version is rebuilt empty.
 #: (Whether ``cables/`` stores ``text`` is not part of it: see :meth:`CableIndex._open`.)
@@ -245,13 +245,9 @@ PreparedDocs = tuple[str, str, list[str]]
 def cable_documents(c: Cable) -> PreparedDocs:
     """Both indexes' documents of one cable, built once (in a worker process when ingesting)."""
     cable, paras = _own_fields(c)
-    head = dumps(_common_fields(c))[:-1] + ","  # '{"id":[..],...,' once, then each document's own fields
-    out = head + dumps(cable)[1:], [head + dumps(d)[1:] for d in paras]
     # Text the index cannot take (lone surrogates) fails here, in the parser process, as add_text did.
-    out[0].encode("utf-8")
-    for d in out[1]:
-        d.encode("utf-8")
-    return c.id, *out
+    head = dumps_utf8(_common_fields(c))[:-1] + ","  # '{"id":[..],...,' once, then each document's own
+    return c.id, head + dumps_utf8(cable)[1:], [head + dumps_utf8(d)[1:] for d in paras]
 
 
 def _read_meta(meta: Path) -> dict[str, Any] | None:

@@ -6,7 +6,10 @@ import dataclasses
 import json
 import zlib
 
+import pytest
+
 from cabledesk.model import Cable
+from cabledesk.store.index import _documents, cable_documents
 from cabledesk.store.sqlite import prepare_cable
 
 
@@ -36,3 +39,19 @@ def test_stored_record_is_the_stdlib_json_of_the_contract(all_cables: list[Cable
     for c in all_cables[:200]:
         stored = zlib.decompress(prepare_cable(c).data).decode("utf-8")
         assert json.loads(stored) == json.loads(json.dumps(c.to_dict(), ensure_ascii=False)), c.id
+
+
+def test_index_documents_are_the_stdlib_json_of_the_fields(all_cables: list[Cable]) -> None:
+    for c in all_cables[:200]:
+        cable, paras = _documents(c)
+        _id, cable_doc, para_docs = cable_documents(c)
+        assert json.loads(cable_doc) == json.loads(json.dumps(cable, ensure_ascii=False)), c.id
+        assert [json.loads(d) for d in para_docs] == [json.loads(json.dumps(p)) for p in paras], c.id
+
+
+def test_index_documents_of_text_with_a_lone_surrogate_fail_before_reaching_tantivy(
+    all_cables: list[Cable],
+) -> None:
+    odd = dataclasses.replace(all_cables[0], subject="\ud800 subject")
+    with pytest.raises(UnicodeEncodeError):
+        cable_documents(odd)
