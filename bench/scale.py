@@ -62,6 +62,10 @@ def rss_parts(pid: int) -> tuple[int, int]:
     return anon, file
 
 
+#: Clock ticks per second of /proc's CPU times.
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
 def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
     """CPU seconds so far of each thread of a process, by thread id, with the thread's name.
 
@@ -83,9 +87,6 @@ def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
         fields = stat[stat.rindex(")") + 2 :].split()
         out[int(tid)] = (name, (int(fields[11]) + int(fields[12])) / _TICK)
     return out
-
-
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def by_thread(threads: dict[tuple[str, int], tuple[str, float]]) -> dict[str, float]:

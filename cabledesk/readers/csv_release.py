@@ -169,9 +169,8 @@ class _Scanner:
             if 0 <= backslash < len(buf) - 1:
                 i = backslash + 2  # a backslash: the next character is literal
                 continue
-            special = backslash if backslash >= 0 else None  # None: neither before the buffer's end
             if self.dropped + len(self.buf) - self.start > self.cap:
-                upto = special if special is not None else len(self.buf)
+                upto = backslash if backslash >= 0 else len(self.buf)  # a backslash ending the buffer
                 self._forget(upto)
                 rec.fields, rec.oversized = [], True
                 i = upto

@@ -225,23 +225,23 @@ def _author(w: World, ident: str) -> str:
     return IDENTITIES[ident][1] or "mx_eva"
 
 
-def _own_note(w: World, ident: str, cid: str) -> int:
-    """A note of the identity's user on the inside cable; the outsider's note; or a note id nobody has."""
+def _own(w: World, ident: str, cid: str, outsiders: int, make: Any) -> int:
+    """The identity's user's own note/tag on the inside cable; the outsider's one; or an id nobody has."""
     if cid == w.outside:
-        return w.outsider_note
+        return outsiders
     if cid == w.absent:
         return 2_000_000_000
     user = w.accounts.user(_author(w, ident))
-    return collab.add_note(w.accounts, access.scoped_desk(w.desk, w.accounts, user), user, cid, 0, "mine").id
+    return int(make(w.accounts, access.scoped_desk(w.desk, w.accounts, user), user, cid).id)
+
+
+def _own_note(w: World, ident: str, cid: str) -> int:
+    return _own(w, ident, cid, w.outsider_note, lambda a, d, u, c: collab.add_note(a, d, u, c, 0, "mine"))
 
 
 def _own_tag(w: World, ident: str, cid: str) -> int:
-    if cid == w.outside:
-        return w.outsider_tag
-    if cid == w.absent:
-        return 2_000_000_000
-    user = w.accounts.user(_author(w, ident))
-    return collab.add_tag(w.accounts, access.scoped_desk(w.desk, w.accounts, user), user, cid, f"t{secrets.token_hex(3)}").id
+    tag = f"t{secrets.token_hex(3)}"
+    return _own(w, ident, cid, w.outsider_tag, lambda a, d, u, c: collab.add_tag(a, d, u, c, tag))
 
 
 def _own_star(w: World, ident: str, cid: str) -> int:
