@@ -1,6 +1,6 @@
 """Parse on every core, write in one process: an ordered, bounded map over worker processes.
 
-The ingest's CPU work (telegram parsing, the store's rows, the index's documents as JSON, zlib)
+The ingest's CPU work (telegram parsing, the store's rows, the index's documents as JSON, compression)
 happens in worker processes; the parent only reads the input, writes SQLite and feeds tantivy. At most
 ``window`` chunks are in flight (submitted, being parsed, or parsed and not yet written), so memory
 does not grow with the corpus: ``Pool.imap`` would read the whole input ahead, this does not.

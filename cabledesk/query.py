@@ -518,9 +518,21 @@ def _rx_escape(s: str) -> str:
     return "".join("\\" + ch if ch in _RX_META else ch for ch in s)
 
 
-def compile_query(node: Node, schema: tantivy.Schema) -> tantivy.Query:
-    """The tantivy query of an AST; filters (keywords, dates) score a constant so text decides rank."""
+#: A compile hook: the query standing for a leaf the target index cannot answer itself (a join), or None.
+LeafHook = Callable[[Text | Keyword], tantivy.Query | None]
+
+
+def compile_query(node: Node, schema: tantivy.Schema, hook: LeafHook | None = None) -> tantivy.Query:
+    """The tantivy query of an AST; filters (keywords, dates) score a constant so text decides rank.
+
+    ``hook`` is asked first for every text and keyword leaf (paragraph searches join the cable
+    fields their documents lack through it, see :mod:`cabledesk.search_paragraphs`).
+    """
     Q = tantivy.Query
+    if hook is not None and isinstance(node, Text | Keyword):
+        joined = hook(node)
+        if joined is not None:
+            return joined
     if isinstance(node, Text):
         if len(node.terms) > 1:
             if node.prefix:
@@ -541,19 +553,19 @@ def compile_query(node: Node, schema: tantivy.Schema) -> tantivy.Query:
         )
     if isinstance(node, Not):
         return Q.boolean_query(
-            [(tantivy.Occur.Must, Q.all_query()), (tantivy.Occur.MustNot, compile_query(node.item, schema))]
+            [(tantivy.Occur.Must, Q.all_query()), (tantivy.Occur.MustNot, compile_query(node.item, schema, hook))]
         )
     if isinstance(node, And):
         clauses = [
-            (tantivy.Occur.MustNot, compile_query(it.item, schema))
+            (tantivy.Occur.MustNot, compile_query(it.item, schema, hook))
             if isinstance(it, Not)
-            else (tantivy.Occur.Must, compile_query(it, schema))
+            else (tantivy.Occur.Must, compile_query(it, schema, hook))
             for it in node.items
         ]
         if all(occ == tantivy.Occur.MustNot for occ, _ in clauses):
             clauses.append((tantivy.Occur.Must, Q.all_query()))
         return Q.boolean_query(clauses)
-    return Q.boolean_query([(tantivy.Occur.Should, compile_query(it, schema)) for it in node.items])
+    return Q.boolean_query([(tantivy.Occur.Should, compile_query(it, schema, hook)) for it in node.items])
 
 
 def positive_leaves(node: Node, negated: bool = False) -> list[Text | Keyword]:

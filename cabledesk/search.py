@@ -2,7 +2,9 @@
 
 A cable search runs the compiled query on the ``cables`` index (top hits + exact count), counts
 facets over *every* matching cable with tantivy aggregations on fast columns, and picks each hit's
-snippet with one more query on the ``paragraphs`` index restricted to the hits' cable keys.
+snippet with one more query on the ``paragraphs`` index restricted to the hits' cable keys. A
+paragraph search runs on the ``paragraphs`` index, joined to ``cables`` for the cable fields its
+documents lack (:mod:`cabledesk.search_paragraphs`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from cabledesk.query import (
     parse,
     positive_leaves,
 )
+from cabledesk.search_paragraphs import cable_fields, paragraph_query
 from cabledesk.store.index import FACET_FIELDS, CableIndex, cable_hash
 
 Sort = Literal["relevance", "date", "-date"]
@@ -90,11 +93,11 @@ def search(
     ast = expand_derived(parse(query), resolvers)
     kind = "paragraphs" if paragraphs else "cables"
     try:
-        tq = compile_query(ast, index.schema)
+        tq = paragraph_query(index, ast) if paragraphs else compile_query(ast, index.schema)
         searcher = index.searcher(kind)
         found, total = _run(searcher, tq, limit, offset, sort)
         if paragraphs:
-            hits = _paragraph_hits(searcher, found, ast, sort)
+            hits = _paragraph_hits(index, searcher, found, ast, sort)
         else:
             hits = _cable_hits(index, searcher, found, ast, sort)
         counts = _facets(index, kind, searcher, tq, total) if facets else {}
@@ -199,12 +202,15 @@ def _paragraph_leaf(leaf: Text | Keyword) -> bool:
 
 
 def _paragraph_hits(
-    searcher: tantivy.Searcher, found: list[Any], ast: Node, sort: Sort
+    index: CableIndex, searcher: tantivy.Searcher, found: list[Any], ast: Node, sort: Sort
 ) -> list[dict[str, Any]]:
+    """Paragraph hits; subject, date, origin and classification come from each one's cable."""
     leaves = [lf for lf in positive_leaves(ast) if _paragraph_leaf(lf)]
+    docs = [(score, searcher.doc(addr).to_dict()) for score, addr in found]
+    cables = cable_fields(index, (_first(d, "id") for _, d in docs))
     hits = []
-    for score, addr in found:
-        d = searcher.doc(addr).to_dict()
+    for score, d in docs:
+        c = cables.get(_first(d, "id")) or {}
         text, spans = _trim(_squash(_first(d, "text") or ""), leaves, PARAGRAPH_CHARS)
         hits.append(
             {
@@ -214,10 +220,10 @@ def _paragraph_hits(
                 "text": text,
                 "highlights": spans,
                 "score": round(float(score), 4) if sort == "relevance" else None,
-                "subject": _first(d, "subject"),
-                "created": _first(d, "created"),
-                "origin": _first(d, "origin_f"),
-                "classification": _first(d, "label") or _first(d, "class"),
+                "subject": _first(c, "subject"),
+                "created": _first(c, "created"),
+                "origin": _first(c, "origin_f"),
+                "classification": _first(c, "label") or _first(c, "class"),
             }
         )
     return hits

@@ -18,7 +18,7 @@ import tantivy
 FOLD = "cd_fold"
 
 # "MEXICO 00000083 002 OF 005": section-break lines that cut sentences in two.
-_SECTION_BREAK = re.compile(r"^[ \t]*[A-Z][A-Z .'-]* \d{6,8} \d{3} OF \d{3}[ \t]*$", re.MULTILINE)
+_SECTION_BREAK = re.compile(r"[ \t]*[A-Z][A-Z .'-]* \d{6,8} \d{3} OF \d{3}[ \t]*")
 _LEVELS = {"U", "C", "S", "TS", "SBU", "FOUO"}
 
 
@@ -54,8 +54,30 @@ def spans(text: str) -> list[Span]:
 
 
 def strip_section_breaks(body: str) -> str:
-    """Drop "MEXICO 00000083 002 OF 005" lines so a phrase cut by a section break still matches."""
-    return _SECTION_BREAK.sub("", body)
+    """Drop "MEXICO 00000083 002 OF 005" lines so a phrase cut by a section break still matches.
+
+    The line's text goes, its newline stays. Only lines holding " OF " are tried, found with
+    ``str.find``: a multiline regex tries every character of the body (4x slower on real bodies).
+    """
+    pos = body.find(" OF ")
+    if pos < 0:
+        return body
+    parts: list[str] = []
+    kept = 0  # body[kept:] is not copied yet
+    size = len(body)
+    while pos >= 0:
+        start = body.rfind("\n", 0, pos) + 1
+        end = body.find("\n", pos)
+        if end < 0:
+            end = size
+        if _SECTION_BREAK.fullmatch(body, start, end):
+            parts.append(body[kept:start])
+            kept = end
+        pos = body.find(" OF ", end)
+    if not parts:
+        return body
+    parts.append(body[kept:])
+    return "".join(parts)
 
 
 def marking_terms(marking: str | None) -> list[str]:

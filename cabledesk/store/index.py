@@ -4,8 +4,14 @@ Two tantivy indexes share one field layout so the query compiler needs a single 
 
 * ``cables/``      one document per cable: folded subject+body, every filter field, the stored
                    fields a hit needs (id, subject, created, origin, level, label, signer);
-* ``paragraphs/``  one document per paragraph: its folded text, number and marking, plus a copy of
-                   the cable's filter fields so paragraph queries filter by origin, date, class.
+* ``paragraphs/``  one document per paragraph: its folded text, number and marking, plus the few
+                   cable fields paragraph searches count or sort on without a join
+                   (:data:`PARAGRAPH_COPIES`: id, ``cid``, the facet fields, the date).
+
+A paragraph search that filters on another cable field (``origin:``, ``subject:``, ``to:`` ...)
+joins through ``cid``: :mod:`cabledesk.search_paragraphs` finds the matching cables in ``cables/``.
+Copying every cable field into each of a cable's ~7.5 paragraph documents cost a third of the
+paragraph index's indexing time at Cablegate scale (BENCHMARKS.md, issue 8).
 
 Separate indexes (rather than one index with a doc-type field) keep cable queries from walking
 paragraph postings: a cable search never intersects with a "kind" filter over ~10x more documents.
@@ -40,6 +46,11 @@ SCHEMA_VERSION = 1
 #: Writer memory budget (bytes) and threads for each of the two indexes.
 WRITER_HEAP = {"cables": 96_000_000, "paragraphs": 160_000_000}
 WRITER_THREADS = 2
+
+#: The cable fields each paragraph document repeats: the keys (``id`` for deletes, ``cid`` for
+#: joins), the facet fields (paragraph facets count paragraphs) and the date (``date:`` filters and
+#: date sort need no join). Older indexes hold every cable field; searches give the same answers.
+PARAGRAPH_COPIES = ("id", "cid", "origin_f", "tag", "class", "caveat", "signer_f", "ts", "year")
 
 #: Facet name -> fast field it is counted on.
 FACET_FIELDS: dict[str, str] = {
@@ -97,29 +108,32 @@ def cable_hash(cable_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(cable_id.encode(), digest_size=8).digest(), "big")
 
 
-def build_schema(store_text: bool = True) -> tantivy.Schema:
-    """The one field layout of both indexes (paragraph-only fields stay empty in ``cables``).
+def build_schema(store_text: bool = True, paragraphs: bool = False) -> tantivy.Schema:
+    """The one field layout of both indexes (fields a document kind lacks stay empty).
 
     ``cables/`` is opened with ``store_text=False``: its body text is searched, never shown (hits
-    show the paragraph's stored text). Only the stored flag differs, so field ids are the same and
-    a query built against :attr:`CableIndex.schema` runs on either index.
+    show the paragraph's stored text). ``paragraphs/`` (``paragraphs=True``) neither stores nor
+    keeps a fast column of the cable fields it copies beyond what paragraph searches read (hits
+    take subject, date and origin from ``cables/``). Only stored and fast flags differ, so field
+    ids are the same and a query built against :attr:`CableIndex.schema` runs on either index.
     """
+    cable = not paragraphs
     sb = tantivy.SchemaBuilder()
     fold = textnorm.FOLD
-    sb.add_text_field("id", stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field("id", stored=True, fast=cable, tokenizer_name="raw")
     sb.add_unsigned_field("cid", indexed=True, fast=True)
     sb.add_text_field("text", stored=store_text, tokenizer_name=fold)
     sb.add_text_field("subject", stored=True, tokenizer_name=fold)
     sb.add_text_field("origin", tokenizer_name=fold)
-    sb.add_text_field("origin_f", stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field("origin_f", stored=cable, fast=True, tokenizer_name="raw")
     sb.add_text_field("to", tokenizer_name=fold)
     sb.add_text_field("info", tokenizer_name=fold)
     sb.add_text_field("tag", fast=True, tokenizer_name="raw")
-    sb.add_text_field("class", stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field("class", stored=cable, fast=True, tokenizer_name="raw")
     sb.add_text_field("label", stored=True, tokenizer_name="raw")
     sb.add_text_field("caveat", fast=True, tokenizer_name="raw")
     sb.add_text_field("signer", tokenizer_name=fold)
-    sb.add_text_field("signer_f", stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field("signer_f", stored=cable, fast=True, tokenizer_name="raw")
     sb.add_text_field("classifiedby", tokenizer_name=fold)
     sb.add_text_field("cites", tokenizer_name="raw")
     sb.add_text_field("marking", tokenizer_name="raw")
@@ -128,7 +142,7 @@ def build_schema(store_text: bool = True) -> tantivy.Schema:
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_integer_field("n", stored=True)
     sb.add_text_field("pmark", stored=True, tokenizer_name="raw")
-    sb.add_integer_field("pos", indexed=True, fast=True, stored=True)
+    sb.add_integer_field("pos", indexed=True, fast=cable, stored=True)
     return sb.build()
 
 
@@ -176,7 +190,13 @@ def _documents(c: Cable) -> tuple[dict[str, list[Any]], list[dict[str, list[Any]
     """The cable document and its paragraph documents as {field: [values]} (one pass over the cable)."""
     common = _common_fields(c)
     cable, paras = _own_fields(c)
-    return {**common, **cable}, [{**common, **p} for p in paras]
+    copies = _paragraph_copies(common)
+    return {**common, **cable}, [{**copies, **p} for p in paras]
+
+
+def _paragraph_copies(common: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The cable fields every paragraph document repeats (:data:`PARAGRAPH_COPIES`)."""
+    return {k: common[k] for k in PARAGRAPH_COPIES if k in common}
 
 
 def _own_fields(c: Cable) -> tuple[dict[str, list[Any]], list[dict[str, list[Any]]]]:
@@ -245,9 +265,11 @@ PreparedDocs = tuple[str, str, list[str]]
 def cable_documents(c: Cable) -> PreparedDocs:
     """Both indexes' documents of one cable, built once (in a worker process when ingesting)."""
     cable, paras = _own_fields(c)
+    common = _common_fields(c)
     # Text the index cannot take (lone surrogates) fails here, in the parser process, as add_text did.
-    head = dumps_utf8(_common_fields(c))[:-1] + ","  # '{"id":[..],...,' once, then each document's own
-    return c.id, head + dumps_utf8(cable)[1:], [head + dumps_utf8(d)[1:] for d in paras]
+    head = dumps_utf8(common)[:-1] + ","  # '{"id":[..],...,': the cable's fields, then its own
+    para_head = dumps_utf8(_paragraph_copies(common))[:-1] + ","  # once, then each paragraph's own
+    return c.id, head + dumps_utf8(cable)[1:], [para_head + dumps_utf8(d)[1:] for d in paras]
 
 
 def _read_meta(meta: Path) -> dict[str, Any] | None:
@@ -293,13 +315,15 @@ class CableIndex:
     def _open(self, kind: str) -> tantivy.Index:
         """An existing index opens with its own schema: ``cables/`` folders written before the body
         text stopped being stored there keep working, and keep storing it (same field ids, only the
-        stored flag differs; nothing reads it); new ``cables/`` folders do not store it."""
+        stored flag differs; nothing reads it); new ``cables/`` folders do not store it. Likewise
+        ``paragraphs/`` folders whose documents copy every cable field keep working: new documents
+        there carry :data:`PARAGRAPH_COPIES` only, and searches join through ``cid`` either way."""
         folder = self.path / kind
         folder.mkdir(exist_ok=True)
         if (folder / "meta.json").exists():
             index = tantivy.Index.open(str(folder))
         else:
-            schema = self.schema if kind == "paragraphs" else build_schema(store_text=False)
+            schema = build_schema(paragraphs=True) if kind == "paragraphs" else build_schema(store_text=False)
             index = tantivy.Index(schema, path=str(folder), reuse=True)
         index.register_tokenizer(textnorm.FOLD, textnorm.analyzer())
         return index

@@ -1,7 +1,7 @@
 """The PostgreSQL records backend: the same Store as SQLite, for a newsroom server shared by many.
 
 Same tables and the same bytes as :mod:`cabledesk.store.sqlite` (``cable_versions.data`` is the
-zlib-compressed ``Cable.to_dict()`` JSON, so a cable comes back exactly as stored). The schema is
+compressed ``Cable.to_dict()`` JSON (:func:`~cabledesk.store.codec.compress`), so a cable comes back exactly as stored). The schema is
 managed by alembic (:mod:`cabledesk.store.pg_migrate`), applied on open.
 
 Concurrency: any number of processes may read and write. Each write batch is one transaction that

@@ -6,8 +6,8 @@ writes, and they only ever see committed batches). One store object holds one co
 with ``check_same_thread=False`` and guarded by a lock, so it may be shared between threads (the web
 server's worker threads) but calls are serialised.
 
-``get`` reads the ``cable_versions.data`` JSON (``Cable.to_dict()``, zlib-compressed since the
-scale work: a third of the bytes; older rows hold plain TEXT and are read as they are), so a cable
+``get`` reads the ``cable_versions.data`` JSON (``Cable.to_dict()``, zstd-compressed: a quarter of
+the bytes; older rows hold a zlib BLOB or plain TEXT and are read as they are), so a cable
 comes back exactly as it was stored; the ``cables``, ``paragraphs``, ``tags`` and ``refs`` tables are the same data
 spread into columns for SQL queries, facets and Datasette.
 """
@@ -18,7 +18,6 @@ import json
 import re
 import sqlite3
 import threading
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from urllib.parse import quote
 from cabledesk.errors import NotFoundError, SchemaError, StoreError, StoreWriteError
 from cabledesk.model import Cable, LedgerEntry, LedgerStatus
 from cabledesk.store.base import keyset_pages
-from cabledesk.store.codec import dumps, dumps_bytes
+from cabledesk.store.codec import compress, decompress, dumps, dumps_bytes
 from cabledesk.store.schema import migrate, read_version
 
 #: Ledger statuses that settle an item: a resumed ingest skips items that have any of them.
@@ -97,16 +96,13 @@ def _chunks(seq: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
         yield seq[start : start + size]
 
 
-#: zlib level of ``cable_versions.data``. Measured on 3,000 generated cables: level 1 keeps 25.7% of
-#: the JSON in 0.11 ms a cable, level 6 23.6% in 0.20 ms; at Cablegate scale the time matters more.
-ZLIB_LEVEL = 1
 #: ``meta`` key: ledger id up to which every stored change is committed in the search index.
 INDEX_MARK = "index_ledger_mark"
 
 
 def _load(data: str | bytes) -> Any:
-    """A ``cable_versions.data`` value (compressed BLOB, or TEXT in older rows) as a dict."""
-    return json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
+    """A ``cable_versions.data`` value (zstd or, in older rows, zlib BLOB, or TEXT) as a dict."""
+    return json.loads(decompress(data) if isinstance(data, bytes) else data)
 
 
 @dataclass(slots=True)
@@ -115,7 +111,7 @@ class PreparedCable:
 
     id: str
     content_hash: str
-    data: bytes  # zlib-compressed Cable.to_dict() JSON
+    data: bytes  # compressed Cable.to_dict() JSON (codec.compress)
     columns: tuple[Any, ...]  # the ``cables`` columns from created to header
     paragraphs: list[tuple[Any, ...]]  # (idx, n, marking, text)
     tags: list[tuple[int, str]]  # (pos, tag)
@@ -141,7 +137,7 @@ def prepare_cable(cable: Cable) -> PreparedCable:
     return PreparedCable(
         id=d["id"],
         content_hash=cable.content_hash(),
-        data=zlib.compress(raw, ZLIB_LEVEL),
+        data=compress(raw),
         columns=columns,
         paragraphs=[(i, p["n"], p["marking"], p["text"]) for i, p in enumerate(d["paragraphs"])],
         tags=list(enumerate(d["tags"])),

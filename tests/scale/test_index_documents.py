@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from itertools import islice
 from pathlib import Path
 
 import tantivy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cabledesk import textnorm
 from cabledesk.ingest import parse_record
 from cabledesk.model import Cable
 from cabledesk.readers import read_source
@@ -120,3 +124,33 @@ def test_an_index_that_still_stores_cable_text_opens_as_it_is_and_searches(
         word = textnorm.terms(cables[0].subject or cables[0].body)[0]
         hits = searcher.search(tantivy.Query.term_query(index.schema, "text", word), 20).hits
         assert cables[0].id in {searcher.doc(a).to_dict()["id"][0] for _, a in hits}
+
+
+#: The multiline regex strip_section_breaks replaced (it tried every character of the body).
+_SECTION_LINE = re.compile(r"^[ \t]*[A-Z][A-Z .'-]* \d{6,8} \d{3} OF \d{3}[ \t]*$", re.MULTILINE)
+
+
+def test_section_breaks_are_stripped_as_the_multiline_regex_strips_them(corpus_tgz: Path) -> None:
+    bodies = [c.body for c in _cables(corpus_tgz, 2000)]
+    changed = 0
+    for body in bodies:
+        got = textnorm.strip_section_breaks(body)
+        assert got == _SECTION_LINE.sub("", body)
+        changed += got != body
+    assert changed > 100  # the real sample has plenty of multi-section cables
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["MEXICO 00000083 002 OF 005", " \tBAGHDAD 00012345 010 OF 012 ", "X 1234567 001 OF 002",
+             "THE ARMY 00000001 002 OF 003 SAID", "PARIS 0000008 002 of 003", "\n", "\r\n", " OF ", "text",
+             "A 000000001 002 OF 005", "O'BRIEN-X 000001 001 OF 001", "1. (C) ", "\t"]
+        ),
+        max_size=12,
+    )
+)
+def test_section_break_stripping_matches_the_regex_on_any_layout(pieces: list[str]) -> None:
+    body = "".join(pieces)
+    assert textnorm.strip_section_breaks(body) == _SECTION_LINE.sub("", body)
