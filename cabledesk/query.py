@@ -518,18 +518,18 @@ def _rx_escape(s: str) -> str:
     return "".join("\\" + ch if ch in _RX_META else ch for ch in s)
 
 
-#: A compile hook: the query standing for a leaf the target index cannot answer itself (a join), or None.
-LeafHook = Callable[[Text | Keyword], tantivy.Query | None]
+#: A compile hook: the query standing for a part the target index cannot answer itself (a join), or None.
+NodeHook = Callable[[Node], tantivy.Query | None]
 
 
-def compile_query(node: Node, schema: tantivy.Schema, hook: LeafHook | None = None) -> tantivy.Query:
+def compile_query(node: Node, schema: tantivy.Schema, hook: NodeHook | None = None) -> tantivy.Query:
     """The tantivy query of an AST; filters (keywords, dates) score a constant so text decides rank.
 
-    ``hook`` is asked first for every text and keyword leaf (paragraph searches join the cable
-    fields their documents lack through it, see :mod:`cabledesk.search_paragraphs`).
+    ``hook`` is asked first for every node, top down (paragraph searches join the cable fields
+    their documents lack through it, see :mod:`cabledesk.search_paragraphs`).
     """
     Q = tantivy.Query
-    if hook is not None and isinstance(node, Text | Keyword):
+    if hook is not None:
         joined = hook(node)
         if joined is not None:
             return joined

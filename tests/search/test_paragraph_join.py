@@ -14,6 +14,7 @@ from cabledesk import textnorm
 from cabledesk.model import Cable
 from cabledesk.query import compile_query, expand_derived, parse
 from cabledesk.search import _count, _top, search
+from cabledesk.search_paragraphs import cable_only, paragraph_query
 from cabledesk.store.index import (
     FACET_FIELDS,
     PARAGRAPH_COPIES,
@@ -149,3 +150,25 @@ def test_new_paragraph_index_stores_no_cable_fields(tmp_path: Path, cables: list
         s = ix.searcher("paragraphs")
         hit = s.search(tantivy.Query.all_query(), 1).hits[0][1]
         assert set(s.doc(hit).to_dict()) <= {"id", "text", "n", "pmark", "pos"}
+
+
+@pytest.mark.parametrize("query", [q for q in QUERIES if not q.startswith("origin:nowhere")])
+def test_joins_by_cable_key_and_by_id_select_the_same_paragraphs(index: CableIndex, query: str) -> None:
+    ast = expand_derived(parse(query), None)
+    searcher = index.searcher("paragraphs")
+
+    def found(q: tantivy.Query) -> list[tuple[str, int]]:
+        hits = searcher.search(q, 100_000, count=True).hits
+        return sorted((searcher.doc(a)["id"][0], searcher.doc(a).to_dict().get("pos", [0])[0]) for _s, a in hits)
+
+    by_id = found(paragraph_query(index, ast))  # the real sample's joins are all small: by id
+    by_key = found(paragraph_query(index, ast, id_join_max=0))  # what large joins do
+    assert by_id == by_key
+
+
+def test_the_largest_cable_only_parts_are_joined_whole() -> None:
+    assert cable_only(parse("subject:(visit OR meeting)"))
+    assert cable_only(parse("-to:secstate origin:mexico"))
+    assert not cable_only(parse("subject:visit year:2009"))  # the date is on every paragraph
+    assert not cable_only(parse("origin:mexico cartels"))
+    assert not cable_only(parse("tag:SNAR"))
