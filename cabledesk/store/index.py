@@ -43,9 +43,14 @@ from cabledesk.store.codec import dumps_utf8
 #: Bump when the field layout or the analyzer changes: an index of another version is rebuilt empty.
 #: (Whether ``cables/`` stores ``text`` is not part of it: see :meth:`CableIndex._open`.)
 SCHEMA_VERSION = 1
-#: Writer memory budget (bytes) and threads for each of the two indexes.
-WRITER_HEAP = {"cables": 96_000_000, "paragraphs": 160_000_000}
-WRITER_THREADS = 2
+#: Writer memory budget (bytes) and threads for each of the two indexes. Measured on the 251,287-cable
+#: corpus (BENCHMARKS.md, issue 8): one thread each is as fast as two (223 s against 227-229 s) with
+#: these smaller budgets, and the ingest's peak RSS falls from 1,147-1,163 MB to 925 MB. The budget
+#: sets the size of new segments, and so the size of the largest merges, whose mmapped input pages
+#: count in RSS: 48/96 MB on one thread took 220 s but peaked at 1,335 MB at a merge's end, and on
+#: two threads 239 s (twice the merging) for 942 MB.
+WRITER_HEAP = {"cables": 32_000_000, "paragraphs": 64_000_000}
+WRITER_THREADS = 1
 
 #: The cable fields each paragraph document repeats: the keys (``id`` for deletes, ``cid`` for
 #: joins), the facet fields (paragraph facets count paragraphs) and the date (``date:`` filters and
