@@ -186,53 +186,57 @@ def main() -> int:
     load_before = os.getloadavg()
     work = args.keep or Path(tempfile.mkdtemp(prefix="cabledesk-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    db = work / "scale.db"
-    for old in work.glob("scale.db*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    env = dict(os.environ)
-    if args.workers is not None:
-        env["CABLEDESK_WORKERS"] = str(args.workers)
-    full = run_sampled([sys.executable, "-c", INGEST, str(args.source), str(db)], env, args.timeline)
-    summary = json.loads(str(full["stdout"]).strip().splitlines()[-1])
-    n = summary["ingested"] + summary["duplicate"] + summary["updated"]
-    raw: dict[str, object] = {}
-    if not args.no_raw:
-        with tempfile.TemporaryDirectory() as tmp:
-            raw = run_sampled([sys.executable, "-c", RAW_SCRIPT, str(args.source), tmp])
-            raw.update(json.loads(str(raw["stdout"]).strip().splitlines()[-1]))
-    load_after = os.getloadavg()
-    text_mb = float(raw.get("bytes", 0)) / 1e6 if raw else args.source.stat().st_size / 1e6  # type: ignore[arg-type]
-    secs = float(full["seconds"])  # type: ignore[arg-type]
-    # the database file with its -wal/-shm companions (not the index folder beside it)
-    db_mb = sum(f.stat().st_size for f in work.glob("scale.db*") if f.is_file()) / 1e6
-    idx_mb = folder_mb(work / "scale.db.index")
-    row = {
-        "source": args.source.name, "cables": n, "failed": summary["failed"], "text_mb": round(text_mb),
-        "seconds": round(secs, 1), "cables_per_s": round(n / secs), "mb_per_s": round(text_mb / secs, 2),
-        "rss_writer_mb": full["rss_main_mb"], "rss_tree_mb": full["rss_tree_mb"],
-        "rss_writer_anon_mb": full["rss_anon_mb"], "rss_writer_file_mb": full["rss_file_mb"],
-        "db_mb": round(db_mb), "index_mb": round(idx_mb),
-        "db_mb_per_gb_text": round(db_mb / (text_mb / 1000)) if text_mb else None,
-        "index_mb_per_gb_text": round(idx_mb / (text_mb / 1000)) if text_mb else None,
-        "cpu_seconds": full["cpu_seconds"], "cpu_by_thread": full["cpu_by_thread"], "cables_per_cpu_s": round(n / max(float(full["cpu_seconds"]), 0.1)),  # type: ignore[arg-type]
-        "load_before": [round(x, 1) for x in load_before], "load_after": [round(x, 1) for x in load_after],
-        "cores": os.cpu_count(),
-    }  # fmt: skip
-    if raw:
-        raw_rate = float(raw["cables"]) / float(raw["seconds"])  # type: ignore[arg-type]
-        row.update(raw_seconds=round(float(raw["seconds"]), 1), raw_cables_per_s=round(raw_rate),  # type: ignore[arg-type]
-                   raw_rss_mb=raw["rss_main_mb"], ratio_to_raw=round((n / secs) / raw_rate, 3),
-                   raw_cpu_seconds=raw["cpu_seconds"],
-                   cpu_ratio_to_raw=round(float(raw["cpu_seconds"]) / max(float(full["cpu_seconds"]), 0.1)  # type: ignore[arg-type]
-                                          * n / float(raw["cables"]), 3))  # type: ignore[arg-type]  # fmt: skip
-    print(json.dumps(row))
-    print(
-        f"| {date.today()} | {row['source']} | {n:,} cables, {row['text_mb']} MB | {row['seconds']} s | "
-        f"{row['cables_per_s']:,} cables/s | {row['mb_per_s']} MB/s | ratio to bare tantivy "
-        f"{row.get('ratio_to_raw', 'n/a')} (per CPU-second {row.get('cpu_ratio_to_raw', 'n/a')}) | RSS writer {row['rss_writer_mb']} MB, tree {row['rss_tree_mb']} MB | "
-        f"db {row['db_mb']} MB ({row['db_mb_per_gb_text']} MB/GB text), index {row['index_mb']} MB "
-        f"({row['index_mb_per_gb_text']} MB/GB) | load {row['load_before'][0]}→{row['load_after'][0]} |"
-    )
+    try:
+        db = work / "scale.db"
+        for old in work.glob("scale.db*"):
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        env = dict(os.environ)
+        if args.workers is not None:
+            env["CABLEDESK_WORKERS"] = str(args.workers)
+        full = run_sampled([sys.executable, "-c", INGEST, str(args.source), str(db)], env, args.timeline)
+        summary = json.loads(str(full["stdout"]).strip().splitlines()[-1])
+        n = summary["ingested"] + summary["duplicate"] + summary["updated"]
+        raw: dict[str, object] = {}
+        if not args.no_raw:
+            with tempfile.TemporaryDirectory() as tmp:
+                raw = run_sampled([sys.executable, "-c", RAW_SCRIPT, str(args.source), tmp])
+                raw.update(json.loads(str(raw["stdout"]).strip().splitlines()[-1]))
+        load_after = os.getloadavg()
+        text_mb = float(raw.get("bytes", 0)) / 1e6 if raw else args.source.stat().st_size / 1e6  # type: ignore[arg-type]
+        secs = float(full["seconds"])  # type: ignore[arg-type]
+        # the database file with its -wal/-shm companions (not the index folder beside it)
+        db_mb = sum(f.stat().st_size for f in work.glob("scale.db*") if f.is_file()) / 1e6
+        idx_mb = folder_mb(work / "scale.db.index")
+        row = {
+            "source": args.source.name, "cables": n, "failed": summary["failed"], "text_mb": round(text_mb),
+            "seconds": round(secs, 1), "cables_per_s": round(n / secs), "mb_per_s": round(text_mb / secs, 2),
+            "rss_writer_mb": full["rss_main_mb"], "rss_tree_mb": full["rss_tree_mb"],
+            "rss_writer_anon_mb": full["rss_anon_mb"], "rss_writer_file_mb": full["rss_file_mb"],
+            "db_mb": round(db_mb), "index_mb": round(idx_mb),
+            "db_mb_per_gb_text": round(db_mb / (text_mb / 1000)) if text_mb else None,
+            "index_mb_per_gb_text": round(idx_mb / (text_mb / 1000)) if text_mb else None,
+            "cpu_seconds": full["cpu_seconds"], "cpu_by_thread": full["cpu_by_thread"], "cables_per_cpu_s": round(n / max(float(full["cpu_seconds"]), 0.1)),  # type: ignore[arg-type]
+            "load_before": [round(x, 1) for x in load_before], "load_after": [round(x, 1) for x in load_after],
+            "cores": os.cpu_count(),
+        }  # fmt: skip
+        if raw:
+            raw_rate = float(raw["cables"]) / float(raw["seconds"])  # type: ignore[arg-type]
+            row.update(raw_seconds=round(float(raw["seconds"]), 1), raw_cables_per_s=round(raw_rate),  # type: ignore[arg-type]
+                       raw_rss_mb=raw["rss_main_mb"], ratio_to_raw=round((n / secs) / raw_rate, 3),
+                       raw_cpu_seconds=raw["cpu_seconds"],
+                       cpu_ratio_to_raw=round(float(raw["cpu_seconds"]) / max(float(full["cpu_seconds"]), 0.1)  # type: ignore[arg-type]
+                                              * n / float(raw["cables"]), 3))  # type: ignore[arg-type]  # fmt: skip
+        print(json.dumps(row))
+        print(
+            f"| {date.today()} | {row['source']} | {n:,} cables, {row['text_mb']} MB | {row['seconds']} s | "
+            f"{row['cables_per_s']:,} cables/s | {row['mb_per_s']} MB/s | ratio to bare tantivy "
+            f"{row.get('ratio_to_raw', 'n/a')} (per CPU-second {row.get('cpu_ratio_to_raw', 'n/a')}) | RSS writer {row['rss_writer_mb']} MB, tree {row['rss_tree_mb']} MB | "
+            f"db {row['db_mb']} MB ({row['db_mb_per_gb_text']} MB/GB text), index {row['index_mb']} MB "
+            f"({row['index_mb_per_gb_text']} MB/GB) | load {row['load_before'][0]}→{row['load_after'][0]} |"
+        )
+    finally:  # a temporary folder holds a whole database: never leave it behind
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
