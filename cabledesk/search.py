@@ -30,7 +30,7 @@ from cabledesk.query import (
     positive_leaves,
 )
 from cabledesk.search_paragraphs import cable_fields, paragraph_query
-from cabledesk.store.index import FACET_FIELDS, CableIndex, cable_hash
+from cabledesk.store.index import FACET_FIELDS, CableIndex, cable_hash, match_count, matching_id_values
 
 Sort = Literal["relevance", "date", "-date"]
 SNIPPET_CHARS = 300
@@ -112,8 +112,8 @@ def _run(
     searcher: tantivy.Searcher, tq: tantivy.Query, limit: int, offset: int, sort: Sort
 ) -> tuple[list[Any], int]:
     """(hits, total): top ``limit`` after ``offset`` by score or by created time, and the exact count."""
-    if limit == 0:  # tantivy's top-k collector panics on 0: count only
-        return [], int(getattr(searcher.search(tq, 1, count=True), "count", 0) or 0)
+    if limit == 0:  # count only
+        return [], match_count(searcher, tq)
     if sort == "relevance":
         res = searcher.search(tq, limit, count=True, offset=offset)
     else:
@@ -445,17 +445,12 @@ def matching_ids(index: CableIndex, query: str, resolvers: Resolvers | None = No
     try:
         tq = compile_query(ast, index.schema)
         searcher = index.searcher()
-        n = searcher.num_docs
-        if n == 0:
-            return []
-        agg = searcher.aggregate(
-            tq, {"ids": {"terms": {"field": "id", "size": n + 1, "segment_size": n + 1}}}
-        )
+        ids = matching_id_values(searcher, tq, int(searcher.num_docs))
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except BaseException as exc:  # engine errors never leak: they become a QueryError
         raise QueryError(f"the search engine rejected the query: {exc}", 0, "simplify the query") from exc
-    return sorted(str(b["key"]) for b in agg["ids"]["buckets"])
+    return sorted(ids)
 
 
 def batch_search(

@@ -18,7 +18,14 @@ from typing import Any
 import tantivy
 
 from cabledesk.query import Keyword, Node, Not, Range, Text, compile_query
-from cabledesk.store.index import PARAGRAPH_COPIES, CableIndex, cable_hash
+from cabledesk.store.index import (
+    PARAGRAPH_COPIES,
+    CableIndex,
+    cable_hash,
+    match_count,
+    matching_id_values,
+    matching_keys,
+)
 
 #: Index fields every paragraph document has: its own, and the cable fields it copies.
 PARAGRAPH_FIELDS = frozenset(PARAGRAPH_COPIES) | {"text", "marking", "n", "pmark", "pos"}
@@ -59,35 +66,27 @@ def _joined(cables: tantivy.Searcher, schema: tantivy.Schema, q: tantivy.Query, 
     """Paragraphs whose cable matches ``q``, named by the smaller side (the matches or the rest)."""
     Q, Occ = tantivy.Query, tantivy.Occur
     n = int(cables.num_docs)
-    total = _count(cables, q)
+    total = match_count(cables, q)
     if total * 2 <= n:
         return Q.const_score_query(_cable_set(cables, schema, q, total, id_max), 1.0)
     rest = Q.boolean_query([(Occ.Must, Q.all_query()), (Occ.MustNot, q)])
     return Q.boolean_query(
         [
-            (Occ.Must, Q.const_score_query(Q.all_query(), 1.0)),
-            (Occ.MustNot, _cable_set(cables, schema, rest, _count(cables, rest), id_max)),
+            (Occ.Must, Q.all_query()),  # scores 1.0, like the constant-scored side above
+            (Occ.MustNot, _cable_set(cables, schema, rest, match_count(cables, rest), id_max)),
         ]
     )
-
-
-def _count(searcher: tantivy.Searcher, q: tantivy.Query) -> int:
-    return int(getattr(searcher.search(q, 1, count=True), "count", 0) or 0)
 
 
 def _cable_set(
     cables: tantivy.Searcher, schema: tantivy.Schema, q: tantivy.Query, total: int, id_max: int
 ) -> tantivy.Query:
     """The paragraphs of the ``total`` cables matching ``q`` (by id when few, by ``cid`` when many)."""
-    Q = tantivy.Query
     if total <= 0:
-        return Q.empty_query()
+        return tantivy.Query.empty_query()
     if total <= id_max:
-        agg = cables.aggregate(q, {"ids": {"terms": {"field": "id", "size": total + 1, "segment_size": total + 1}}})
-        return Q.term_set_query(schema, "id", [str(b["key"]) for b in agg["ids"]["buckets"]])
-    addrs = [addr for _score, addr in cables.search(q, total, count=False).hits]
-    keys = [int(v) for v in cables.fast_field_values("cid", addrs) if v is not None]
-    return Q.term_set_query(schema, "cid", keys)
+        return tantivy.Query.term_set_query(schema, "id", matching_id_values(cables, q, total))
+    return tantivy.Query.term_set_query(schema, "cid", matching_keys(cables, q, total))
 
 
 def cable_fields(index: CableIndex, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -25,7 +25,7 @@ from cabledesk.errors import NotFoundError, StoreError
 from cabledesk.model import Cable, LedgerEntry
 from cabledesk.server import auth
 from cabledesk.server.accounts import AccountError, Accounts, User
-from cabledesk.store.index import CableIndex, cable_hash
+from cabledesk.store.index import CableIndex, cable_hash, matching_keys
 
 Kind = Literal["source", "query"]
 
@@ -301,11 +301,7 @@ def indexed_hashes(index: CableIndex, kind: str, searcher: tantivy.Searcher) -> 
 def _compute_indexed(
     searcher: tantivy.Searcher, key: tuple[str, str], gen: tuple[int, int, int]
 ) -> frozenset[int]:
-    n = int(searcher.num_docs)
-    found: frozenset[int] = frozenset()
-    if n:
-        addrs = [addr for _score, addr in searcher.search(tantivy.Query.all_query(), n, count=False).hits]
-        found = frozenset(int(v) for v in searcher.fast_field_values("cid", addrs) if v is not None)
+    found = frozenset(matching_keys(searcher, tantivy.Query.all_query(), int(searcher.num_docs)))
     with _FILTER_LOCK:
         _GENERATIONS[key] = (gen, found)
     return found

@@ -277,6 +277,31 @@ def cable_documents(c: Cable) -> PreparedDocs:
     return c.id, head + dumps_utf8(cable)[1:], [para_head + dumps_utf8(d)[1:] for d in paras]
 
 
+def match_count(searcher: tantivy.Searcher, q: tantivy.Query) -> int:
+    """How many documents match ``q`` (tantivy's top-k collector panics on a limit of 0: take 1)."""
+    return int(getattr(searcher.search(q, 1, count=True), "count", 0) or 0)
+
+
+def matching_id_values(searcher: tantivy.Searcher, q: tantivy.Query, size: int) -> list[str]:
+    """The ``id`` of every document matching ``q`` (at most ``size`` of them), from the id fast column."""
+    if size <= 0:
+        return []
+    spec = {"ids": {"terms": {"field": "id", "size": size + 1, "segment_size": size + 1}}}
+    return [str(b["key"]) for b in searcher.aggregate(q, spec)["ids"]["buckets"]]
+
+
+def matching_keys(searcher: tantivy.Searcher, q: tantivy.Query, total: int) -> list[int]:
+    """The ``cid`` of every document matching ``q`` (``total`` of them), from the cid fast column.
+
+    A top-``total`` search then one fast-column read: the terms aggregation of
+    :func:`matching_id_values` passes tantivy's 65,000-bucket limit on a Cablegate-sized index.
+    """
+    if total <= 0:
+        return []
+    addrs = [addr for _score, addr in searcher.search(q, total, count=False).hits]
+    return [int(v) for v in searcher.fast_field_values("cid", addrs) if v is not None]
+
+
 def _read_meta(meta: Path) -> dict[str, Any] | None:
     """The index's version file, or None when there is none yet (never half of one)."""
     for attempt in range(5):
@@ -421,14 +446,7 @@ class CableIndex:
     def ids(self) -> set[str]:
         """Every indexed cable id, read from the id fast column (deleted documents excluded)."""
         searcher = self.searcher()
-        n = searcher.num_docs
-        if n == 0:
-            return set()
-        agg = searcher.aggregate(
-            tantivy.Query.all_query(),
-            {"ids": {"terms": {"field": "id", "size": n + 1, "segment_size": n + 1}}},
-        )
-        return {str(b["key"]) for b in agg["ids"]["buckets"]}
+        return set(matching_id_values(searcher, tantivy.Query.all_query(), int(searcher.num_docs)))
 
     def stats(self) -> dict[str, Any]:
         """Document counts of both indexes (for ``check`` and the bench)."""

@@ -13,7 +13,7 @@ import tantivy
 from cabledesk import textnorm
 from cabledesk.model import Cable
 from cabledesk.query import compile_query, expand_derived, parse
-from cabledesk.search import _count, _top, search
+from cabledesk.search import _count, _first, _top, search
 from cabledesk.search_paragraphs import cable_only, paragraph_query
 from cabledesk.store.index import (
     FACET_FIELDS,
@@ -85,17 +85,13 @@ def _copied(index: CableIndex, query: str) -> tuple[int, list[tuple[str, int, st
     searcher = index.searcher("paragraphs")
     res = searcher.search(tq, 100_000, count=True)
     docs = [searcher.doc(addr).to_dict() for _score, addr in res.hits]
-    found = sorted((d["id"][0], first(d, "n") or 0, first(d, "pmark") or "") for d in docs)
+    found = sorted((d["id"][0], _first(d, "n") or 0, _first(d, "pmark") or "") for d in docs)
     shown = {
-        (d["id"][0], first(d, "subject"), first(d, "created"), first(d, "origin_f"), first(d, "label") or first(d, "class"))
+        (d["id"][0], _first(d, "subject"), _first(d, "created"), _first(d, "origin_f"), _first(d, "label") or _first(d, "class"))
         for d in docs
     }
     facets = _top(_count(searcher, tq, 1000)) if res.count else {name: {} for name in FACET_FIELDS}
     return int(res.count), found, facets, shown
-
-
-def first(d: dict[str, list[object]], name: str) -> object:
-    return (d.get(name) or [None])[0]
 
 
 @pytest.mark.parametrize("query", QUERIES)
